@@ -1,0 +1,72 @@
+"""Command line: run the bot on Telegram or in the terminal.
+
+Usage:
+    python -m bot            Telegram if TELEGRAM_BOT_TOKEN is set, else the terminal
+    python -m bot chat       the conversation in this terminal (works through a pipe)
+    python -m bot telegram   Telegram (needs TELEGRAM_BOT_TOKEN)
+    python -m bot --version
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot import __version__
+from bot.config import Settings
+from bot.conversation import Conversation
+from bot.flow import Flow
+from bot.render import Renderer
+from bot.store import UserStore
+
+log = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run what it asks for."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("mode", nargs="?", choices=("chat", "telegram"), help="default: automatic")
+    args = parser.parse_args(argv)
+
+    settings = Settings.from_env()
+    _configure_logging(settings.log_level)
+    flow = Flow()
+    renderer = Renderer(flow)
+    store = UserStore(settings.data_dir)
+    removed = store.cleanup_temp_files()
+    if removed:
+        log.info("removed %d temporary files left by an interrupted write", removed)
+    conversation = Conversation(store, flow)
+
+    mode = args.mode or ("telegram" if settings.token else "chat")
+    if mode == "telegram":
+        if not settings.token:
+            parser.error("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
+        from bot.channels.telegram import TelegramChannel, run_polling
+
+        run_polling(TelegramChannel(conversation, renderer), settings.token, settings.api_base_url)
+        return 0
+
+    from bot.channels.terminal import TerminalChannel
+
+    if args.mode is None:
+        print(renderer.message("terminal_notice", "text"), file=sys.stderr)
+    TerminalChannel(conversation, renderer).run()
+    return 0
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs every request URL, and Telegram URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

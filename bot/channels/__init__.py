@@ -1,0 +1,1 @@
+"""Channels: thin adapters between a way of chatting and the conversation engine."""

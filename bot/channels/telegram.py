@@ -1,0 +1,189 @@
+"""The Telegram channel: python-telegram-bot updates in, rendered HTML replies out.
+
+Usage:
+    TELEGRAM_BOT_TOKEN=123:abc python -m bot
+
+Private chats only: in a group the bot says once that it works in private chat,
+and stores nothing. Every answer is saved (see `Conversation`) before the reply
+to it is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.conversation import Conversation
+from bot.engine import Back, Event, Help, Reply, Reset, Review, Start, Text, Unsupported, decode
+from bot.render import Keyboard, Renderer
+
+log = logging.getLogger(__name__)
+
+COMMANDS: dict[str, Event] = {
+    "start": Start(),
+    "help": Help(),
+    "answers": Review(),
+    "reset": Reset(),
+    "back": Back(),
+}
+
+
+class TelegramChannel:
+    """Translates between Telegram updates and the conversation."""
+
+    def __init__(self, conversation: Conversation, renderer: Renderer) -> None:
+        self.conversation = conversation
+        self.renderer = renderer
+        self._groups_told: set[int] = set()
+
+    def build(
+        self,
+        token: str,
+        api_base_url: str,
+        *,
+        request: BaseRequest | None = None,
+        get_updates_request: BaseRequest | None = None,
+    ) -> Application:
+        """The python-telegram-bot Application with every handler registered."""
+        root = api_base_url.rstrip("/")
+        builder = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{root}/bot")
+            .base_file_url(f"{root}/file/bot")
+            .post_init(self.post_init)
+        )
+        if request is not None:
+            builder = builder.request(request)
+        if get_updates_request is not None:
+            builder = builder.get_updates_request(get_updates_request)
+        app = builder.build()
+        private = filters.ChatType.PRIVATE
+        app.add_handler(TypeHandler(Update, self.private_only), group=-1)
+        app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=private))
+        app.add_handler(MessageHandler(filters.COMMAND & private, self.on_unknown_command))
+        app.add_handler(CallbackQueryHandler(self.on_press))
+        app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, self.on_edited))
+        app.add_handler(MessageHandler(filters.TEXT & private, self.on_text))
+        app.add_handler(MessageHandler(private, self.on_other))
+        app.add_error_handler(self.on_error)
+        return app
+
+    async def post_init(self, app: Application) -> None:
+        """List the commands in Telegram's command menu."""
+        commands = [BotCommand(name, text) for name, text in self.renderer.commands()]
+        await app.bot.set_my_commands(commands)
+
+    async def private_only(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Outside private chats, say once where the bot works, and stop there."""
+        chat = update.effective_chat
+        if chat is None or chat.type == ChatType.PRIVATE:
+            return
+        if chat.id not in self._groups_told and chat.type != ChatType.CHANNEL:
+            self._groups_told.add(chat.id)
+            await chat.send_message(self.renderer.message("group_only", "html"), parse_mode="HTML")
+        raise ApplicationHandlerStop
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Run a command: /start, /help, /answers, /reset, /back."""
+        command = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
+        await self.turn(update, COMMANDS[command])
+
+    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a command the bot does not know with the list of those it does."""
+        await self.turn(update, Help(unknown_command=True))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Take typed text as the answer to the current question."""
+        await self.turn(update, Text(update.effective_message.text))
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Explain that edits to old messages are not read."""
+        await self.turn(update, Unsupported(edited=True))
+
+    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer stickers, photos and voice messages: only text and buttons are read."""
+        await self.turn(update, Unsupported())
+
+    async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Take a button press; data we never sent gets the 'question closed' notice."""
+        press = decode(update.callback_query.data or "")
+        if press is None:
+            await self.deliver(update, [Reply("closed", notice=True)])
+            return
+        await self.turn(update, press)
+
+    async def turn(self, update: Update, event: Event) -> None:
+        """Apply one event for the user who sent the update, then send the replies."""
+        key = str(update.effective_user.id)
+        replies = await asyncio.to_thread(self.conversation.handle, key, event, update.update_id)
+        await self.deliver(update, replies)
+
+    async def deliver(self, update: Update, replies: list[Reply]) -> None:
+        """Send replies: notices answer the button press; an answer edits the pressed message."""
+        query = update.callback_query
+        if query is not None:
+            notices = [self.renderer.render(r, "text").text for r in replies if r.notice]
+            await _quietly(query.answer(text=notices[0] if notices else None))
+        for reply in replies:
+            if reply.notice and query is not None:
+                continue
+            rendered = self.renderer.render(reply, "html")
+            markup = _markup(rendered.keyboard)
+            if reply.replaces_pressed and query is not None and query.message is not None:
+                await _quietly(query.edit_message_text(rendered.text, parse_mode=ParseMode.HTML))
+                continue
+            await update.effective_chat.send_message(
+                rendered.text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log a failure without the user's data."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("update %s failed", update_id, exc_info=context.error)
+
+
+def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in keyboard
+        ]
+    )
+
+
+async def _quietly(call) -> None:
+    """Await a call whose failure only costs cosmetics (an old query, an unchanged message)."""
+    try:
+        await call
+    except (BadRequest, Forbidden) as error:
+        log.info("ignored Telegram error: %s", error)
+
+
+def run_polling(channel: TelegramChannel, token: str, api_base_url: str) -> None:
+    """Run the bot until interrupted, polling Telegram for updates."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    app = channel.build(token, api_base_url)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,104 @@
+"""The terminal channel: the same conversation on stdin and stdout.
+
+Usage:
+    python -m bot chat
+
+Options are numbered; type a number to pick one. When a question asks for a
+typed value (an amount, a count, a name), numbers are the answer and the
+options are lettered instead. Works when driven through a pipe.
+"""
+
+from __future__ import annotations
+
+import string
+import sys
+from typing import TextIO
+
+from bot.conversation import Conversation
+from bot.engine import Back, Event, Help, Reply, Reset, Review, Start, Text, decode
+from bot.render import Renderer
+
+TERMINAL_USER = "terminal"
+COMMANDS: dict[str, Event] = {
+    "/start": Start(),
+    "/help": Help(),
+    "/answers": Review(),
+    "/reset": Reset(),
+    "/back": Back(),
+}
+QUIT = ("/quit", "/exit")
+
+
+class TerminalChannel:
+    """Reads lines, turns them into events, prints the replies."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        renderer: Renderer,
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+        key: str = TERMINAL_USER,
+    ) -> None:
+        self.conversation = conversation
+        self.renderer = renderer
+        self.stdin = stdin
+        self.stdout = stdout
+        self.key = key
+        self.options: dict[str, str] = {}
+        """What the user can type to press a button -> the button's data."""
+
+    def run(self) -> None:
+        """Converse until /quit or the end of input."""
+        self.say(self.renderer.message("terminal_help", "text"))
+        self.turn(Start())
+        while True:
+            if self.stdin.isatty():
+                self.stdout.write("> ")
+                self.stdout.flush()
+            line = self.stdin.readline()
+            if not line or line.strip().lower() in QUIT:
+                break
+            self.turn(self.event(line.rstrip("\r\n")))
+        self.say(self.renderer.message("terminal_bye", "text"))
+
+    def event(self, line: str) -> Event:
+        """The event a typed line stands for."""
+        word = line.strip()
+        if word.lower() in self.options:
+            return decode(self.options[word.lower()]) or Text(line)
+        if word.startswith("/"):
+            return COMMANDS.get(word.split()[0].lower(), Help(unknown_command=True))
+        return Text(line)
+
+    def turn(self, event: Event) -> None:
+        self.show(self.conversation.handle(self.key, event))
+
+    def show(self, replies: list[Reply]) -> None:
+        """Print replies; the buttons of the last one that has any become the options."""
+        for reply in replies:
+            if reply.replaces_pressed:
+                continue  # Telegram edits the pressed message; here the next question says it
+            rendered = self.renderer.render(reply, "text")
+            buttons = [entry for row in rendered.keyboard for entry in row]
+            if buttons:
+                keys = string.ascii_lowercase if _asks_typed_value(reply) else _numbers()
+                self.options = {key: data for key, (_, data) in zip(keys, buttons, strict=False)}
+                listing = [
+                    f"  {key}) {label}" for key, (label, _) in zip(keys, buttons, strict=False)
+                ]
+                self.say("\n".join([rendered.text, "", *listing]))
+            else:
+                self.say(rendered.text)
+
+    def say(self, text: str) -> None:
+        self.stdout.write(text + "\n\n")
+        self.stdout.flush()
+
+
+def _asks_typed_value(reply: Reply) -> bool:
+    return reply.template == "question" and reply.context.get("kind") != "choice"
+
+
+def _numbers() -> list[str]:
+    return [str(n) for n in range(1, 101)]

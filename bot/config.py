@@ -1,0 +1,33 @@
+"""Settings from the environment (and a `.env` file, read by python-dotenv)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+TELEGRAM_API = "https://api.telegram.org"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the bot needs to run."""
+
+    token: str | None
+    api_base_url: str
+    data_dir: Path
+    log_level: str
+
+    @classmethod
+    def from_env(cls, *, read_dotenv: bool = True) -> Settings:
+        """Settings from the environment; `.env` fills in what the environment lacks."""
+        if read_dotenv:
+            load_dotenv(Path.cwd() / ".env", override=False)
+        return cls(
+            token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+            api_base_url=os.environ.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API,
+            data_dir=Path(os.environ.get("BOT_DATA_DIR", "").strip() or "data"),
+            log_level=os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO",
+        )

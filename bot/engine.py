@@ -1,0 +1,566 @@
+"""The conversation engine: a pure function from (flow, case, event) to (case, replies).
+
+It imports nothing from telegram, tinydb or jinja2: channels turn their input
+into `Event`s and render the `Reply`s it returns; the store saves the `Case`.
+Replies name a template and carry plain data; every word lives in templates/.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from bot.crisis import mentions_crisis
+from bot.flow import UNKNOWN, YES_NO, Flow, Kind, Question
+from bot.parsing import (
+    ParseError,
+    is_unknown,
+    normalize_text,
+    parse_count,
+    parse_money,
+    parse_percent,
+    parse_text,
+    parse_yes_no,
+)
+
+NEW, ASKING, EDITING, DONE = "new", "asking", "editing", "done"
+
+
+# -- the saved state --------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One person's answers and where they are in the conversation."""
+
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Question id -> {"value": stored value, "at": ISO time it was given}."""
+    log: list[dict[str, Any]] = field(default_factory=list)
+    """Every answer given, changed or cleared, oldest first."""
+    mode: str = NEW
+    cursor: str | None = None
+    confirming_reset: bool = False
+    archived: list[dict[str, Any]] = field(default_factory=list)
+    """Earlier cases kept when the user started over."""
+
+    def values(self) -> dict[str, Any]:
+        """Question id -> stored value."""
+        return {qid: answer["value"] for qid, answer in self.answers.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able copy, for the store."""
+        return copy.deepcopy(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Case:
+        """The case saved as `data` (a new case for None)."""
+        if not data:
+            return cls()
+        known = {k: copy.deepcopy(v) for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+# -- what happens -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Start:
+    """/start: welcome, or offer to resume."""
+
+
+@dataclass(frozen=True)
+class Help:
+    """/help, or a command the bot does not know."""
+
+    unknown_command: bool = False
+
+
+@dataclass(frozen=True)
+class Review:
+    """/answers: list the answers with a way to change each."""
+
+
+@dataclass(frozen=True)
+class Reset:
+    """/reset: ask before starting over."""
+
+
+@dataclass(frozen=True)
+class Back:
+    """/back: the previous question."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """Anything typed."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A sticker, photo, voice message, an edited message: anything but new text."""
+
+    edited: bool = False
+
+
+ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM = "a", "k", "b", "e", "m", "r"
+MENU_ITEMS = ("begin", "continue", "review", "reset", "summary")
+SEPARATOR = ":"
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button pressed; `data` is its compact, stable encoding (callback data)."""
+
+    action: str
+    question: str = ""
+    value: str = ""
+
+    @property
+    def data(self) -> str:
+        """Callback data: names the question it belongs to, well under 64 bytes."""
+        return SEPARATOR.join((self.action, self.question, self.value))
+
+
+def decode(data: str) -> Press | None:
+    """The press encoded in callback data, or None for data we never sent."""
+    parts = data.split(SEPARATOR)
+    if len(parts) != 3 or parts[0] not in (ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM):
+        return None
+    return Press(*parts)
+
+
+Event = Start | Help | Review | Reset | Back | Text | Unsupported | Press
+
+
+# -- what to show -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: what pressing it sends, and which label (in templates/buttons.j2) it shows."""
+
+    press: Press
+    label: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to show: a template name, its data and its buttons."""
+
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    buttons: tuple[Button, ...] = ()
+    replaces_pressed: bool = False
+    """Shown in place of the message whose button was pressed (Telegram edits it)."""
+    notice: bool = False
+    """A short notice (Telegram shows it as the answer to the button press)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The case after an event, what to show, and whether the case must be saved."""
+
+    case: Case
+    replies: list[Reply]
+    changed: bool
+
+
+# -- the engine ---------------------------------------------------------------------------------
+
+
+def handle(flow: Flow, case: Case, event: Event, now: datetime) -> Outcome:
+    """Apply one event to a case; the input case is never modified."""
+    return _Turn(flow, Case.from_dict(case.to_dict()), now).run(event)
+
+
+def progress(flow: Flow, case: Case, question_id: str | None = None) -> tuple[int, int] | None:
+    """(n, total) of a question among those that apply, or None if it does not apply."""
+    applicable = [q.id for q in flow.applicable(case.values())]
+    question_id = question_id or case.cursor
+    if question_id not in applicable:
+        return None
+    return applicable.index(question_id) + 1, len(applicable)
+
+
+def next_question(flow: Flow, case: Case, after: str | None = None) -> Question | None:
+    """The first unanswered question after `after` in flow order, else the first unanswered."""
+    values = case.values()
+    unanswered = [q for q in flow.applicable(values) if q.id not in values]
+    if after is not None and after in flow:
+        position = [q.id for q in flow.questions].index(after)
+        later = [q for q in unanswered if flow.questions.index(q) > position]
+        if later:
+            return later[0]
+    return unanswered[0] if unanswered else None
+
+
+class _Turn:
+    """One event applied to a (private copy of a) case."""
+
+    def __init__(self, flow: Flow, case: Case, now: datetime) -> None:
+        self.flow = flow
+        self.case = case
+        self.now = now.isoformat(timespec="seconds")
+        self.changed = False
+        self.replies: list[Reply] = []
+
+    def run(self, event: Event) -> Outcome:
+        if self.case.confirming_reset and not (
+            isinstance(event, Press) and event.action == CONFIRM
+        ):
+            self.case.confirming_reset = False
+            self.changed = True
+        match event:
+            case Start():
+                self.welcome()
+            case Help(unknown_command):
+                self.show("help", unknown_command=unknown_command, buttons=[self.resume_button()])
+            case Review():
+                self.review()
+            case Reset():
+                self.ask_reset()
+            case Back():
+                self.back()
+            case Text(text):
+                self.text(text)
+            case Unsupported(edited):
+                self.show("unsupported", edited=edited)
+                self.resume()
+            case Press():
+                self.press(event)
+        return Outcome(self.case, self.replies, self.changed)
+
+    # -- replies --
+
+    def show(self, template: str, *, buttons=(), **context: Any) -> None:
+        self.replies.append(Reply(template, context, tuple(buttons)))
+
+    def closed(self) -> None:
+        self.replies.append(Reply("closed", notice=True))
+
+    def ask(self, question: Question, error: ParseError | None = None) -> None:
+        """Show a question, with its buttons, progress and any error in what was typed."""
+        values = self.case.values()
+        editing = self.case.mode == EDITING
+        saved = self.case.answers.get(question.id)
+        position = progress(self.flow, self.case, question.id)
+        buttons = [
+            Button(Press(ANSWER, question.id, choice), "choice", {"question": question.id})
+            for choice in question.choices
+        ]
+        buttons += [
+            Button(Press(ANSWER, question.id, value), "suggestion", {"value": value})
+            for value in (() if question.choices else question.suggest(values))
+        ]
+        if question.unknown_value is not None and question.unknown_value not in question.choices:
+            buttons.append(Button(Press(ANSWER, question.id, UNKNOWN), "unknown"))
+        if saved is not None:
+            buttons.append(Button(Press(KEEP, question.id), "keep"))
+        if editing or (position and position[0] > 1):
+            buttons.append(Button(Press(BACK, question.id), "back"))
+        self.show(
+            "question",
+            buttons=buttons,
+            question=question.id,
+            kind=str(question.kind),
+            progress=None if editing else position,
+            editing=editing,
+            saved=saved["value"] if saved else None,
+            error=error and {"code": error.code, **error.details},
+            limits={"minimum": question.minimum, "maximum": question.maximum},
+            answers=values,
+        )
+
+    def summary(self) -> None:
+        values = self.case.values()
+        rows = [(q.id, values.get(q.id)) for q in self.flow.applicable(values)]
+        self.show(
+            "summary",
+            buttons=[Button(Press(MENU, value=m), m) for m in ("review", "reset")],
+            rows=rows,
+            unknown=[qid for qid, value in rows if value in (UNKNOWN, "unsure")],
+            answers=values,
+        )
+
+    def welcome(self) -> None:
+        if not self.case.answers:
+            self.show("welcome", buttons=[Button(Press(MENU, value="begin"), "begin")])
+            return
+        self.show(
+            "welcome",
+            buttons=[
+                self.resume_button(),
+                Button(Press(MENU, value="review"), "review"),
+                Button(Press(MENU, value="reset"), "reset"),
+            ],
+            returning=True,
+            progress=self.resume_progress(),
+        )
+
+    def resume_progress(self) -> tuple[int, int] | None:
+        question = self.current_question()
+        return progress(self.flow, self.case, question.id) if question else None
+
+    def resume_button(self) -> Button:
+        position = self.resume_progress()
+        if position is None:
+            return Button(Press(MENU, value="summary"), "summary")
+        label = "resume" if self.case.answers else "begin"
+        return Button(
+            Press(MENU, value="continue"), label, {"n": position[0], "total": position[1]}
+        )
+
+    def review(self) -> None:
+        values = self.case.values()
+        applicable = self.flow.applicable(values)
+        self.show(
+            "answers",
+            buttons=[
+                *(Button(Press(EDIT, q.id), "edit", {"question": q.id}) for q in applicable),
+                self.resume_button(),
+            ],
+            rows=[(q.id, values.get(q.id)) for q in applicable],
+            answers=values,
+        )
+
+    # -- moving through the questions --
+
+    def current_question(self) -> Question | None:
+        """The question the user is on: the cursor if it still applies, else the next one."""
+        values = self.case.values()
+        cursor = self.case.cursor
+        if cursor in self.flow and self.flow[cursor].applies(values) and self.case.mode != DONE:
+            return self.flow[cursor]
+        return next_question(self.flow, self.case, after=cursor)
+
+    def go(self, question: Question | None) -> None:
+        """Ask `question`, or show the summary once nothing is left to ask."""
+        if question is None:
+            self.set_position(DONE, None)
+            self.summary()
+        else:
+            self.set_position(EDITING if self.case.mode == EDITING else ASKING, question.id)
+            self.ask(question)
+
+    def set_position(self, mode: str, cursor: str | None) -> None:
+        if (self.case.mode, self.case.cursor) != (mode, cursor):
+            self.case.mode, self.case.cursor = mode, cursor
+            self.changed = True
+
+    def resume(self) -> None:
+        """Ask the current question again, if there is one."""
+        if self.case.mode in (ASKING, EDITING):
+            self.go(self.current_question())
+
+    def advance(self, answered: str) -> None:
+        """Go on after an answer: onwards when walking, back to the summary when editing."""
+        if self.case.mode == EDITING:
+            question = next_question(self.flow, self.case)
+            if question is not None:
+                self.set_position(ASKING, question.id)
+            self.go(question)
+        else:
+            self.go(next_question(self.flow, self.case, after=answered))
+
+    def back(self) -> None:
+        if self.case.mode == NEW:
+            self.welcome()
+            return
+        if self.case.mode == EDITING:
+            following = next_question(self.flow, self.case)
+            self.set_position(*((DONE, None) if following is None else (ASKING, following.id)))
+            self.review()
+            return
+        applicable = self.flow.applicable(self.case.values())
+        current = self.current_question() if self.case.mode == ASKING else None
+        before = applicable[: applicable.index(current)] if current in applicable else applicable
+        self.set_position(ASKING, (before[-1] if before else applicable[0]).id)
+        self.ask(self.flow[self.case.cursor])
+
+    # -- input --
+
+    def text(self, text: str) -> None:
+        if mentions_crisis(text):
+            self.show("crisis")
+            self.resume()
+            return
+        if self.case.mode in (ASKING, EDITING):
+            question = self.current_question()
+            if question is not None:
+                self.answer(question, text, typed=True)
+                return
+        if self.case.mode == DONE:
+            self.show("finished", buttons=[Button(Press(MENU, value=m), m) for m in MENU_ITEMS[2:]])
+        else:
+            self.welcome()
+
+    def press(self, press: Press) -> None:
+        if press.action == MENU and press.value in MENU_ITEMS and not press.question:
+            self.menu(press.value)
+        elif press.action == CONFIRM and self.case.confirming_reset and not press.question:
+            self.confirm_reset(press.value == "yes")
+        elif press.action == EDIT and press.question in self.flow and not press.value:
+            self.edit(self.flow[press.question])
+        elif press.action in (ANSWER, KEEP, BACK) and self.is_current(press.question):
+            question = self.flow[press.question]
+            if press.action == ANSWER:
+                self.answer(question, press.value, typed=False)
+            elif press.action == KEEP and question.id in self.case.answers:
+                self.advance(question.id)
+            elif press.action == BACK:
+                self.back()
+            else:
+                self.closed()
+        else:
+            self.closed()
+
+    def is_current(self, question_id: str) -> bool:
+        current = self.current_question() if self.case.mode in (ASKING, EDITING) else None
+        return current is not None and current.id == question_id
+
+    def menu(self, item: str) -> None:
+        if item == "review":
+            self.review()
+        elif item == "reset":
+            self.ask_reset()
+        elif item == "summary" and next_question(self.flow, self.case) is None:
+            self.go(None)
+        else:
+            if self.case.mode in (NEW, DONE):
+                self.set_position(ASKING, None)
+            self.go(self.current_question())
+
+    def edit(self, question: Question) -> None:
+        if not question.applies(self.case.values()):
+            self.closed()
+            return
+        self.set_position(EDITING, question.id)
+        self.ask(question)
+
+    def answer(self, question: Question, raw: str, *, typed: bool) -> None:
+        """Validate and save an answer, then move on; on bad input, explain and ask again."""
+        try:
+            value = self.parse(question, raw, typed=typed)
+        except ParseError as error:
+            if not typed:
+                self.closed()  # forged or outdated button data: nothing we offered
+                return
+            self.ask(question, error)
+            return
+        except _NotOffered:
+            self.closed()
+            return
+        self.record(question, value)
+        if not typed:
+            self.replies.append(
+                Reply(
+                    "answered",
+                    {"question": question.id, "value": value, "answers": self.case.values()},
+                    replaces_pressed=True,
+                )
+            )
+        self.advance(question.id)
+
+    def parse(self, question: Question, raw: str, *, typed: bool) -> Any:
+        """The value to store for `raw`, or ParseError."""
+        if question.unknown_value is not None and (raw == UNKNOWN or (typed and is_unknown(raw))):
+            return question.unknown_value
+        if question.kind == Kind.CHOICE:
+            choice = _match_choice(question, raw) if typed else raw
+            if choice not in question.choices:
+                if not typed:
+                    raise _NotOffered
+                raise ParseError("pick_a_button")
+            return choice
+        if not typed and raw not in question.suggest(self.case.values()):
+            raise _NotOffered
+        value = _parse_typed(question, raw)
+        self.check_limit(question, value)
+        return str(value) if isinstance(value, Decimal) else value
+
+    def check_limit(self, question: Question, value: Any) -> None:
+        limit = self.case.values().get(question.at_most) if question.at_most else None
+        if limit not in (None, UNKNOWN) and value > Decimal(limit):
+            raise ParseError("more_than", other=question.at_most, limit=Decimal(limit))
+
+    def record(self, question: Question, value: Any) -> None:
+        """Save an answer, and clear answers it makes impossible (a met amount above a limit)."""
+        previous = self.case.answers.get(question.id)
+        if previous is not None and previous["value"] == value:
+            return
+        self.case.answers[question.id] = {"value": value, "at": self.now}
+        self.case.log.append({"question": question.id, "value": value, "at": self.now})
+        self.changed = True
+        for other in self.flow.questions:
+            saved = self.case.answers.get(other.id)
+            if other.at_most != question.id or saved is None or saved["value"] == UNKNOWN:
+                continue
+            if value != UNKNOWN and Decimal(saved["value"]) > Decimal(value):
+                del self.case.answers[other.id]
+                self.case.log.append({"question": other.id, "cleared": True, "at": self.now})
+
+    # -- starting over --
+
+    def ask_reset(self) -> None:
+        if not self.case.answers:
+            self.welcome()
+            return
+        self.case.confirming_reset = True
+        self.changed = True
+        self.show(
+            "reset_confirm",
+            buttons=[
+                Button(Press(CONFIRM, value="yes"), "reset_yes"),
+                Button(Press(CONFIRM, value="no"), "reset_no"),
+            ],
+        )
+
+    def confirm_reset(self, confirmed: bool) -> None:
+        self.case.confirming_reset = False
+        self.changed = True
+        if not confirmed:
+            self.show("reset_cancelled")
+            if self.case.mode == DONE:
+                self.summary()
+            else:
+                self.resume()
+            return
+        archived = [*self.case.archived, {"archived_at": self.now, "answers": self.case.answers}]
+        archived[-1]["log"] = self.case.log
+        self.case = Case(archived=archived, mode=ASKING)
+        self.show("reset_done")
+        self.go(self.flow.questions[0])
+
+
+class _NotOffered(Exception):
+    """A button value the bot never offered for this question."""
+
+
+def _match_choice(question: Question, raw: str) -> str | None:
+    """The choice a typed answer names (its id, or yes/no in plain words)."""
+    text = normalize_text(raw).lower()
+    if text in question.choices:
+        return text
+    if question.choices == YES_NO:
+        return parse_yes_no(text)
+    return None
+
+
+def _parse_typed(question: Question, raw: str) -> Decimal | int | str:
+    """Parse a typed value according to the question's kind."""
+    if question.kind == Kind.MONEY:
+        if question.maximum is None:
+            return parse_money(raw)
+        return parse_money(raw, maximum=Decimal(question.maximum))
+    if question.kind == Kind.PERCENT:
+        return parse_percent(raw)
+    if question.kind == Kind.COUNT:
+        return parse_count(raw, minimum=question.minimum, maximum=question.maximum or 100)
+    return parse_text(raw)

@@ -1,0 +1,151 @@
+"""The questions of the conversation, declared as data.
+
+Adding a question means adding a `Question` here and one template in
+`templates/questions/`; the engine and the channels need no change.
+Stored values are short, stable ids (choices), decimal strings (money and
+percents), integers (counts) or text; `UNKNOWN` is a first-class answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+UNKNOWN = "unknown"
+
+Answers = Mapping[str, object]
+"""Question id -> stored value, for the questions answered so far."""
+
+
+class Kind(StrEnum):
+    """How an answer is given and stored."""
+
+    CHOICE = "choice"
+    MONEY = "money"
+    PERCENT = "percent"
+    COUNT = "count"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class When:
+    """Ask a question only if another answer is (or is not) one of some values."""
+
+    question: str
+    values: tuple[str, ...]
+    negate: bool = False
+
+    def holds(self, answers: Answers) -> bool:
+        """Whether the condition is true for these answers."""
+        if self.question not in answers:
+            return False
+        return (str(answers[self.question]) in self.values) != self.negate
+
+
+def only(question: str, *values: str) -> When:
+    """Ask only when `question` was answered with one of `values`."""
+    return When(question, values)
+
+
+def unless(question: str, *values: str) -> When:
+    """Ask only when `question` was answered with none of `values`."""
+    return When(question, values, negate=True)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question: what kind of answer it takes and when it applies."""
+
+    id: str
+    kind: Kind
+    choices: tuple[str, ...] = ()
+    when: When | None = None
+    unknown_value: str | None = UNKNOWN
+    """Stored when the user does not know yet; None if not knowing is not an answer."""
+    minimum: int = 0
+    maximum: int | None = None
+    """Largest count or amount accepted; None keeps the parser's default."""
+    at_most: str | None = None
+    """Id of a money answer this one may not exceed (what is met of a deductible)."""
+    suggest: Callable[[Answers], tuple[str, ...]] = field(default=lambda answers: ())
+    """Typical values offered as buttons for typed questions."""
+
+    def applies(self, answers: Answers) -> bool:
+        """Whether this question is asked, given the answers so far."""
+        return self.when is None or self.when.holds(answers)
+
+
+YES_NO = ("yes", "no")
+
+
+def _sessions_suggestion(answers: Answers) -> tuple[str, ...]:
+    # Spravato's first month is 8 sessions (twice weekly); an IV series is about 6.
+    if answers.get("treatment") == "spravato":
+        return ("8",)
+    if answers.get("treatment") in ("iv_ketamine", "im_ketamine"):
+        return ("6",)
+    return ("6", "8")
+
+
+FLOW: tuple[Question, ...] = (
+    Question(
+        "treatment",
+        Kind.CHOICE,
+        ("spravato", "iv_ketamine", "im_ketamine", "unsure"),
+        unknown_value="unsure",
+    ),
+    Question("insurer", Kind.TEXT),
+    Question(
+        "plan_type",
+        Kind.CHOICE,
+        ("hmo", "ppo", "epo", "pos", "hdhp", "medicare", "medicaid", "other"),
+    ),
+    Question("bh_carveout", Kind.CHOICE, YES_NO),
+    Question("bh_company", Kind.TEXT, when=only("bh_carveout", "yes")),
+    Question("coverage", Kind.CHOICE, YES_NO),
+    Question("benefit", Kind.CHOICE, ("medical", "pharmacy"), when=only("treatment", "spravato")),
+    Question("preauth", Kind.CHOICE, YES_NO),
+    Question("referral", Kind.CHOICE, YES_NO),
+    Question("trials", Kind.COUNT, maximum=30, suggest=lambda answers: ("1", "2", "3", "4")),
+    Question("clinic", Kind.TEXT),
+    Question("network", Kind.CHOICE, ("in", "out")),
+    Question("network_options", Kind.CHOICE, YES_NO, when=only("network", "out")),
+    Question("deductible", Kind.MONEY),
+    Question("deductible_met", Kind.MONEY, when=unless("deductible", "0.00"), at_most="deductible"),
+    Question("cost_sharing", Kind.CHOICE, ("coinsurance", "copay")),
+    Question("coinsurance_pct", Kind.PERCENT, when=only("cost_sharing", "coinsurance")),
+    Question("copay", Kind.MONEY, when=only("cost_sharing", "copay")),
+    Question("oop_max", Kind.MONEY),
+    Question("oop_met", Kind.MONEY, when=unless("oop_max", "0.00"), at_most="oop_max"),
+    Question("price_per_session", Kind.MONEY, maximum=10_000),
+    Question("sessions", Kind.COUNT, minimum=1, maximum=60, suggest=_sessions_suggestion),
+)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """An ordered set of questions with lookup by id."""
+
+    questions: tuple[Question, ...] = FLOW
+
+    def __post_init__(self) -> None:
+        ids = [q.id for q in self.questions]
+        if len(set(ids)) != len(ids):
+            raise ValueError("question ids must be unique")
+        for question in self.questions:
+            if question.when and question.when.question not in ids[: ids.index(question.id)]:
+                raise ValueError(f"{question.id} depends on a later or missing question")
+
+    def __getitem__(self, question_id: str) -> Question:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+    def __contains__(self, question_id: object) -> bool:
+        return any(q.id == question_id for q in self.questions)
+
+    def applicable(self, answers: Answers) -> list[Question]:
+        """The questions asked for these answers, in order."""
+        return [q for q in self.questions if q.applies(answers)]

@@ -1,0 +1,135 @@
+"""Turning the engine's replies into text: Telegram HTML or plain terminal text.
+
+Every word the user reads lives in templates/. The same `*.j2` templates are
+rendered by two jinja2 environments: one autoescapes for Telegram's HTML parse
+mode (so user text with `<` or `&` is always escaped), one writes plain text
+for the terminal. Button labels are plain text in both: Telegram does not
+parse them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from bot.engine import Button, Reply
+from bot.flow import Flow
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+Markup_ = Literal["html", "text"]
+Keyboard = list[list[tuple[str, str]]]
+"""Rows of (label, callback data)."""
+
+# Labels longer than this get a row of their own, so Telegram does not cut them.
+_SHORT_LABEL = 22
+_GROUPED = ("choice", "suggestion", "edit")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message ready to send: its text and its keyboard."""
+
+    text: str
+    keyboard: Keyboard
+
+
+def money(value: object) -> str:
+    """$1,500 for whole dollars, $1,500.50 otherwise."""
+    amount = Decimal(str(value))
+    return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"
+
+
+def percent(value: object) -> str:
+    """20%, 12.5%."""
+    return f"{Decimal(str(value)).normalize():f}%"
+
+
+class Renderer:
+    """Renders replies with the templates in one directory."""
+
+    def __init__(self, flow: Flow | None = None, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self.flow = flow or Flow()
+        self.html = self._environment(templates_dir, autoescape=True, bold=_html_bold)
+        self.text = self._environment(templates_dir, autoescape=False, bold=str)
+
+    def _environment(
+        self, templates_dir: Path, *, autoescape: bool, bold: Callable[[object], str]
+    ) -> Environment:
+        env = Environment(
+            loader=FileSystemLoader(templates_dir),
+            undefined=StrictUndefined,
+            autoescape=autoescape,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters.update(money=money, percent=percent, bold=bold)
+        env.globals.update(
+            kind_of=lambda qid: str(self.flow[qid].kind),
+            question_text=lambda qid, answers: self._question(env, qid, answers),
+        )
+        return env
+
+    @staticmethod
+    def _question(env: Environment, question_id: str, answers: Mapping[str, Any]) -> Any:
+        """The module of a question's template: prompt, help, short name and choice labels."""
+        template = env.get_template(f"questions/{question_id}.j2")
+        return template.make_module({"answers": answers})
+
+    def render(self, reply: Reply, markup: Markup_) -> Rendered:
+        """The text and keyboard of one reply."""
+        env = self.html if markup == "html" else self.text
+        text = env.get_template(f"{reply.template}.j2").render(**reply.context).strip()
+        return Rendered(text, self.keyboard(reply.buttons))
+
+    def message(self, template: str, markup: Markup_, **context: Any) -> str:
+        """A message that is not a reply of the engine (notices of the channels)."""
+        env = self.html if markup == "html" else self.text
+        return env.get_template(f"{template}.j2").render(**context).strip()
+
+    def label(self, button: Button) -> str:
+        """A button's label, in plain text."""
+        labels = self.text.get_template("buttons.j2").module
+        if button.label == "choice":
+            question = self._question(self.text, button.press.question, {})
+            return str(question.choices[button.press.value]).strip()
+        if button.label == "edit":
+            return str(self._question(self.text, button.press.question, {}).short).strip()
+        return str(getattr(labels, button.label)(**button.args)).strip()
+
+    def keyboard(self, buttons: tuple[Button, ...]) -> Keyboard:
+        """Lay buttons out in rows: short answer buttons two to a row, the rest one each."""
+        rows: Keyboard = []
+        group: list[tuple[str, str]] = []
+        for index, button in enumerate(buttons):
+            entry = (self.label(button), button.press.data)
+            if button.label not in _GROUPED:
+                rows.append([entry])
+                continue
+            group.append(entry)
+            following = buttons[index + 1] if index + 1 < len(buttons) else None
+            if following is None or following.label != button.label:
+                rows.extend(_pairs(group))
+                group = []
+        return rows
+
+    def commands(self) -> list[tuple[str, str]]:
+        """The bot's commands and their descriptions, for the menu and /help."""
+        module = self.text.get_template("commands.j2").module
+        return list(module.commands.items())
+
+
+def _pairs(group: list[tuple[str, str]]) -> Keyboard:
+    if all(len(label) <= _SHORT_LABEL for label, _ in group):
+        return [group[i : i + 2] for i in range(0, len(group), 2)]
+    return [[entry] for entry in group]
+
+
+def _html_bold(value: object) -> Markup:
+    return Markup("<b>%s</b>") % escape(value)

@@ -1,0 +1,361 @@
+"""Per-user record storage: the only module in the project that knows TinyDB.
+
+Every user's record is health information, so the storage is built around three
+promises:
+
+* **One file per user.** Each user has a single TinyDB database at
+  ``<data_dir>/users/<key>.json``. Deleting a user means deleting one file, and
+  one user's data can never leak into another user's reads.
+* **Atomic, durable writes.** TinyDB's own ``JSONStorage`` rewrites the file in
+  place, so a crash (or a full disk) half-way through a write leaves a file that
+  TinyDB can no longer open, and the user's case is lost. ``AtomicJSONStorage``
+  instead writes a private temporary file in the same directory, fsyncs it,
+  ``os.replace``-s it onto the target and fsyncs the directory: after a crash
+  the file holds either the old or the new record, never a mix. Leftover
+  temporary files from a crash are removed by ``UserStore.cleanup_temp_files``.
+* **Corruption is loud.** A file that cannot be parsed is never silently
+  replaced by a fresh empty record (that would quietly throw away someone's
+  case); ``load`` and ``save`` raise ``CorruptRecordError`` and leave the file
+  alone for an operator to inspect.
+
+Files are created 0o600 and directories 0o700, independently of the umask.
+``MemoryStore`` is an in-memory twin with the same interface (and the same JSON
+round trip) for tests and for the local terminal mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterator, MutableMapping
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Document
+
+__all__ = [
+    "AtomicJSONStorage",
+    "CorruptRecordError",
+    "MemoryStore",
+    "Store",
+    "UserStore",
+    "validate_key",
+]
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+TEMP_SUFFIX = ".tmp"
+RECORD_SUFFIX = ".json"
+TABLE_NAME = "case"
+DOC_ID = 1
+
+_KEY_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class CorruptRecordError(Exception):
+    """A user's file exists but cannot be read as a record; it is left untouched."""
+
+    def __init__(self, key: str, path: Path | str) -> None:
+        super().__init__(key, str(path))
+        self.key = key
+        self.path = Path(path)
+
+    def __str__(self) -> str:
+        return f"record of user {self.key!r} at {self.path} is corrupt and was left untouched"
+
+
+class _UnreadableDatabaseError(ValueError):
+    """Raised by AtomicJSONStorage.read when the file is not a TinyDB JSON database."""
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` if it is 1..64 characters of ``[A-Za-z0-9_-]``, else raise ValueError."""
+    if not isinstance(key, str) or _KEY_RE.fullmatch(key) is None:
+        raise ValueError(f"invalid user key: {key!r}")
+    return key
+
+
+def _dumps(data: Any) -> str:
+    # allow_nan=False: NaN/Infinity are not JSON and other tools could not read the file.
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _serialise_record(record: dict[str, Any]) -> str:
+    """Return ``record`` as JSON text (TypeError if it is not a JSON-able dict)."""
+    if not isinstance(record, dict):
+        raise TypeError(f"record must be a dict, not {type(record).__name__}")
+    return _dumps(record)
+
+
+def _json_copy(record: dict[str, Any]) -> dict[str, Any]:
+    """Return a deep copy of ``record`` made by a JSON round trip (TypeError if not JSON-able)."""
+    return json.loads(_serialise_record(record))
+
+
+def _make_private_dirs(path: Path) -> None:
+    """Create ``path`` and any missing parents, each with mode 0o700 regardless of the umask."""
+    missing: list[Path] = []
+    current = path
+    while not current.exists() and current.parent != current:
+        missing.append(current)
+        current = current.parent
+    # One level at a time (rather than one os.makedirs call) so each new directory is
+    # chmod-ed before its child is created: the umask only ever removes bits from `mode`.
+    for directory in reversed(missing):
+        try:
+            os.makedirs(directory, mode=DIR_MODE)
+        except FileExistsError:
+            continue  # created concurrently by someone else; leave its mode alone
+        os.chmod(directory, DIR_MODE)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Flush a directory entry change (create/rename/unlink) to disk."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that replaces the whole file atomically on every write."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create_dirs: bool = True) -> None:
+        """Use the JSON file at ``path``; nothing is created until the first write."""
+        super().__init__()
+        self.path = Path(path)
+        self.create_dirs = create_dirs
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        """Return the parsed database, or None if the file is missing or empty."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            raise _UnreadableDatabaseError(f"{self.path}: {exc}") from exc
+        # Check the shape TinyDB relies on, so a wrong-but-valid JSON file is reported as
+        # corrupt instead of failing somewhere inside TinyDB.
+        if not isinstance(data, dict) or not all(
+            isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
+            for table in data.values()
+        ):
+            raise _UnreadableDatabaseError(f"{self.path}: not a TinyDB database")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        """Write ``data`` to a fsynced temp file, then atomically replace the target with it."""
+        # Serialise first: a non-JSON-able value must fail before anything touches the disk.
+        payload = _dumps(data).encode("utf-8")
+        directory = self.path.parent
+        if self.create_dirs:
+            _make_private_dirs(directory)
+        tmp = directory / f".{self.path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+        try:
+            with open(fd, "wb") as handle:
+                # The umask may have removed bits from FILE_MODE; set it exactly.
+                os.fchmod(handle.fileno(), FILE_MODE)
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(directory)
+
+    def close(self) -> None:
+        """Nothing to release: no file handle is kept open between operations."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    """The record store interface the app uses (UserStore on disk, MemoryStore in tests)."""
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        """Return the user's record, or None if they have none."""
+        ...
+
+    def save(self, key: str, record: dict[str, Any]) -> None:
+        """Store ``record`` as the user's record, replacing any previous one."""
+        ...
+
+    def delete(self, key: str) -> bool:
+        """Remove the user's record; True if something was deleted."""
+        ...
+
+    def keys(self) -> Iterator[str]:
+        """Iterate over the keys of all users that have a record."""
+        ...
+
+    def cleanup_temp_files(self) -> int:
+        """Remove leftovers of interrupted writes; return how many were removed."""
+        ...
+
+
+def _replace_document(record: dict[str, Any]) -> Callable[[MutableMapping[str, Any]], None]:
+    """Return a TinyDB update callable that makes a document equal to ``record``."""
+
+    def replace(document: MutableMapping[str, Any]) -> None:
+        document.clear()
+        document.update(record)
+
+    return replace
+
+
+class UserStore:
+    """One atomically written TinyDB file per user under ``<data_dir>/users/``."""
+
+    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+        """Use ``data_dir`` (created 0o700 if missing); temp files are NOT cleaned here."""
+        self.data_dir = Path(data_dir)
+        self.users_dir = self.data_dir / "users"
+        _make_private_dirs(self.data_dir)
+        _make_private_dirs(self.users_dir)
+        # The users directory is ours alone; tighten it even if it already existed.
+        os.chmod(self.users_dir, DIR_MODE)
+        # Serialises the read-modify-write of save (and delete) within this process.
+        self._lock = threading.Lock()
+
+    def path_for(self, key: str) -> Path:
+        """Return the file that holds the record of ``key`` (ValueError for invalid keys)."""
+        return self.users_dir / f"{validate_key(key)}{RECORD_SUFFIX}"
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        """Return the user's record, or None; raise CorruptRecordError for an unreadable file."""
+        path = self.path_for(key)
+        try:
+            with TinyDB(path, storage=AtomicJSONStorage) as db:
+                document = db.table(TABLE_NAME).get(doc_id=DOC_ID)
+        except _UnreadableDatabaseError as exc:
+            raise CorruptRecordError(key, path) from exc
+        if document is None:
+            return None
+        return dict(document)
+
+    def save(self, key: str, record: dict[str, Any]) -> None:
+        """Replace the user's record; it is on disk (fsynced) when this returns."""
+        path = self.path_for(key)
+        record = _json_copy(record)
+        with self._lock:
+            try:
+                with TinyDB(path, storage=AtomicJSONStorage) as db:
+                    table = db.table(TABLE_NAME)
+                    # upsert() and truncate()+insert() each write the file twice (and
+                    # upsert merges fields); update-or-insert writes it exactly once.
+                    if table.contains(doc_id=DOC_ID):
+                        table.update(_replace_document(record), doc_ids=[DOC_ID])
+                    else:
+                        table.insert(Document(record, doc_id=DOC_ID))
+            except _UnreadableDatabaseError as exc:
+                raise CorruptRecordError(key, path) from exc
+
+    def delete(self, key: str) -> bool:
+        """Remove the user's file and their leftover temp files; True if anything was removed."""
+        path = self.path_for(key)
+        temp_prefix = f".{path.name}."
+        removed = False
+        with self._lock:
+            try:
+                path.unlink()
+                removed = True
+            except FileNotFoundError:
+                pass
+            for entry in self._scan():
+                if entry.name.startswith(temp_prefix) and entry.name.endswith(TEMP_SUFFIX):
+                    removed |= self._unlink_quietly(entry.path)
+            if removed:
+                _fsync_dir(self.users_dir)
+        return removed
+
+    def keys(self) -> Iterator[str]:
+        """Yield the keys of all users that have a file, without opening any file."""
+        for entry in self._scan():
+            name = entry.name
+            if not name.endswith(RECORD_SUFFIX) or not entry.is_file(follow_symlinks=False):
+                continue
+            key = name[: -len(RECORD_SUFFIX)]
+            if _KEY_RE.fullmatch(key):
+                yield key
+
+    def cleanup_temp_files(self) -> int:
+        """Remove ``.*.tmp`` leftovers of crashed writes; return how many were removed."""
+        # Only safe while no save is running, which is why the app calls it once at start-up.
+        removed = 0
+        for entry in self._scan():
+            if (
+                entry.name.startswith(".")
+                and entry.name.endswith(TEMP_SUFFIX)
+                and not entry.is_dir(follow_symlinks=False)
+            ):
+                removed += self._unlink_quietly(entry.path)
+        if removed:
+            _fsync_dir(self.users_dir)
+        return removed
+
+    def _scan(self) -> Iterator[os.DirEntry[str]]:
+        """Yield the entries of the users directory (nothing if it has vanished)."""
+        try:
+            with os.scandir(self.users_dir) as entries:
+                yield from entries
+        except FileNotFoundError:
+            return
+
+    @staticmethod
+    def _unlink_quietly(path: str) -> bool:
+        """Remove ``path``; False if it was already gone."""
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return False
+        return True
+
+
+class MemoryStore:
+    """In-memory twin of UserStore: same interface, same key rules, JSON round-tripped copies."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        # Records are kept serialised, so every load returns a fresh deep copy.
+        self._records: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        """Return a copy of the user's record, or None if they have none."""
+        text = self._records.get(validate_key(key))
+        return None if text is None else json.loads(text)
+
+    def save(self, key: str, record: dict[str, Any]) -> None:
+        """Store a copy of ``record`` (TypeError if it is not JSON-able)."""
+        validate_key(key)
+        text = _serialise_record(record)
+        with self._lock:
+            self._records[key] = text
+
+    def delete(self, key: str) -> bool:
+        """Forget the user's record; True if there was one."""
+        with self._lock:
+            return self._records.pop(validate_key(key), None) is not None
+
+    def keys(self) -> Iterator[str]:
+        """Yield the keys of all stored users."""
+        with self._lock:
+            snapshot = list(self._records)
+        yield from snapshot
+
+    def cleanup_temp_files(self) -> int:
+        """Nothing to clean up in memory; always 0."""
+        return 0

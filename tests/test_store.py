@@ -1,0 +1,445 @@
+"""Tests for bot.store: the shared store contract, plus the disk store's safety properties."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tinydb import TinyDB
+
+from bot.store import (
+    AtomicJSONStorage,
+    CorruptRecordError,
+    MemoryStore,
+    Store,
+    UserStore,
+)
+
+NESTED_RECORD: dict[str, Any] = {
+    "name": "Zoë Müller-Łukasiewicz",
+    "notes": "<b>bold</b> & <script>alert('x')</script> \"quoted\" \\ backslash",
+    "emoji": "💊🧠✅ 🇩🇪",
+    "cyrillic": "ключ",
+    "cjk": "保险",
+    "empty": "",
+    "flags": [True, False, None],
+    "numbers": {"int": 42, "neg": -7, "float": 3.25, "big": 2**53},
+    "history": [
+        {"step": 1, "answers": {"diagnosis": "F33.2", "tried": ["a", "b"]}},
+        {"step": 2, "answers": {}},
+    ],
+}
+
+INVALID_KEYS = ["../x", "", "a/b", "x" * 65, "ключ", "a.b", "a b", "abc\n", "..", "/etc/passwd"]
+VALID_KEYS = ["123456789", "terminal", "a-b_C9", "x" * 64, "_", "-"]
+
+
+def user_files(store: UserStore) -> list[str]:
+    """Names of everything in the store's users directory."""
+    return sorted(os.listdir(store.users_dir))
+
+
+def mode_of(path: Path) -> int:
+    """Permission bits of ``path``."""
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+# --- contract shared by both stores ----------------------------------------------------
+
+
+@pytest.fixture(params=["disk", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """Each contract test runs against UserStore on disk and against MemoryStore."""
+    if request.param == "disk":
+        return UserStore(tmp_path / "data")
+    return MemoryStore()
+
+
+def test_implements_protocol(store: Store) -> None:
+    assert isinstance(store, Store)
+
+
+def test_round_trip_nested_unicode_record(store: Store) -> None:
+    store.save("123456789", NESTED_RECORD)
+    assert store.load("123456789") == NESTED_RECORD
+
+
+def test_empty_record_round_trips(store: Store) -> None:
+    store.save("terminal", {})
+    assert store.load("terminal") == {}
+
+
+def test_overwrite_replaces_whole_record(store: Store) -> None:
+    store.save("u1", {"a": 1, "b": {"c": 2}})
+    store.save("u1", {"b": {"d": 3}})
+    assert store.load("u1") == {"b": {"d": 3}}
+
+
+def test_load_missing_key_is_none(store: Store) -> None:
+    assert store.load("nobody") is None
+
+
+def test_delete(store: Store) -> None:
+    store.save("u1", {"a": 1})
+    assert store.delete("u1") is True
+    assert store.load("u1") is None
+    assert store.delete("u1") is False
+    assert list(store.keys()) == []
+
+
+def test_keys_lists_exactly_saved_users(store: Store) -> None:
+    assert list(store.keys()) == []
+    for key in VALID_KEYS:
+        store.save(key, {"k": key})
+    store.save("terminal", {"again": True})
+    assert sorted(store.keys()) == sorted(VALID_KEYS)
+    store.delete("terminal")
+    assert sorted(store.keys()) == sorted(k for k in VALID_KEYS if k != "terminal")
+
+
+def test_keys_returns_iterator(store: Store) -> None:
+    store.save("u1", {})
+    keys = store.keys()
+    assert isinstance(keys, Iterator)
+    assert inspect.isgenerator(keys)
+    assert list(keys) == ["u1"]
+
+
+def test_loaded_record_is_a_copy(store: Store) -> None:
+    store.save("u1", {"nested": {"list": [1, 2]}})
+    loaded = store.load("u1")
+    assert loaded is not None
+    loaded["nested"]["list"].append(3)
+    loaded["new"] = True
+    assert store.load("u1") == {"nested": {"list": [1, 2]}}
+
+
+def test_saved_record_is_a_copy(store: Store) -> None:
+    record: dict[str, Any] = {"nested": {"list": [1, 2]}}
+    store.save("u1", record)
+    record["nested"]["list"].append(3)
+    assert store.load("u1") == {"nested": {"list": [1, 2]}}
+
+
+@pytest.mark.parametrize("key", INVALID_KEYS)
+def test_invalid_keys_raise_value_error(store: Store, key: str) -> None:
+    with pytest.raises(ValueError):
+        store.save(key, {"a": 1})
+    with pytest.raises(ValueError):
+        store.load(key)
+    with pytest.raises(ValueError):
+        store.delete(key)
+    assert list(store.keys()) == []
+
+
+@pytest.mark.parametrize(
+    "record",
+    [{"x": object()}, {"x": {1, 2}}, {"nested": [{"bytes": b"raw"}]}],
+    ids=["object", "set", "nested-bytes"],
+)
+def test_non_json_value_raises_type_error(store: Store, record: dict[str, Any]) -> None:
+    store.save("u1", {"old": True})
+    with pytest.raises(TypeError):
+        store.save("u1", record)
+    with pytest.raises(TypeError):
+        store.save("u2", record)
+    assert store.load("u1") == {"old": True}
+    assert store.load("u2") is None
+    assert list(store.keys()) == ["u1"]
+
+
+def test_non_dict_record_raises_type_error(store: Store) -> None:
+    with pytest.raises(TypeError):
+        store.save("u1", [1, 2])  # type: ignore[arg-type]
+    assert store.load("u1") is None
+
+
+def test_users_are_isolated(store: Store) -> None:
+    store.save("alice", {"who": "alice", "secret": 1})
+    store.save("bob", {"who": "bob"})
+    assert store.load("alice") == {"who": "alice", "secret": 1}
+    assert store.load("bob") == {"who": "bob"}
+    store.delete("alice")
+    assert store.load("bob") == {"who": "bob"}
+    assert store.load("alice") is None
+
+
+def test_memory_cleanup_temp_files_is_zero() -> None:
+    assert MemoryStore().cleanup_temp_files() == 0
+
+
+# --- disk-only properties --------------------------------------------------------------
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> UserStore:
+    return UserStore(tmp_path / "data")
+
+
+def test_layout_one_json_file_per_user(disk: UserStore) -> None:
+    disk.save("alice", {"who": "alice"})
+    disk.save("bob", {"who": "bob"})
+    assert user_files(disk) == ["alice.json", "bob.json"]
+    assert disk.path_for("alice") == disk.data_dir / "users" / "alice.json"
+    # Each file holds only its own user's data.
+    assert "bob" not in (disk.users_dir / "alice.json").read_text(encoding="utf-8")
+    assert "alice" not in (disk.users_dir / "bob.json").read_text(encoding="utf-8")
+
+
+def test_load_of_missing_key_creates_no_file(disk: UserStore) -> None:
+    assert disk.load("nobody") is None
+    assert user_files(disk) == []
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o022, 0o077])
+def test_file_and_directory_modes(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        store = UserStore(tmp_path / "a" / "data")
+        store.save("u1", {"a": 1})
+        store.save("u1", {"a": 2})  # the replacement file must be private too
+    finally:
+        os.umask(old)
+    assert mode_of(store.path_for("u1")) == 0o600
+    assert mode_of(store.users_dir) == 0o700
+    assert mode_of(store.data_dir) == 0o700
+    assert mode_of(tmp_path / "a") == 0o700
+
+
+def test_existing_users_dir_is_tightened(tmp_path: Path) -> None:
+    (tmp_path / "data" / "users").mkdir(parents=True)
+    os.chmod(tmp_path / "data" / "users", 0o755)
+    store = UserStore(tmp_path / "data")
+    assert mode_of(store.users_dir) == 0o700
+
+
+def test_storage_creates_missing_dirs_private(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        storage = AtomicJSONStorage(tmp_path / "x" / "y" / "db.json")
+        assert storage.read() is None
+        assert not (tmp_path / "x").exists()  # nothing created before the first write
+        storage.write({"t": {"1": {"a": 1}}})
+    finally:
+        os.umask(old)
+    assert mode_of(tmp_path / "x") == 0o700
+    assert mode_of(tmp_path / "x" / "y") == 0o700
+    assert mode_of(tmp_path / "x" / "y" / "db.json") == 0o600
+    assert storage.read() == {"t": {"1": {"a": 1}}}
+
+
+def test_storage_reads_empty_file_as_none(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    path.write_bytes(b"")
+    assert AtomicJSONStorage(path).read() is None
+
+
+def test_file_is_compact_utf8_json_readable_by_stdlib_and_tinydb(disk: UserStore) -> None:
+    disk.save("u1", NESTED_RECORD)
+    path = disk.path_for("u1")
+    raw = path.read_bytes()
+    text = raw.decode("utf-8")
+    assert "💊" in text and "ключ" in text  # ensure_ascii=False
+    assert ": " not in text.replace(NESTED_RECORD["notes"], "")  # compact separators
+    assert json.loads(text) == {"case": {"1": NESTED_RECORD}}
+    with TinyDB(path, access_mode="r") as db:
+        assert db.tables() == {"case"}
+        assert db.table("case").get(doc_id=1) == NESTED_RECORD
+        assert len(db.table("case")) == 1
+
+
+@pytest.mark.parametrize("failing", ["replace", "fsync"])
+def test_failed_write_keeps_old_file_and_leaves_no_temp(
+    disk: UserStore, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    disk.save("u1", {"version": "old"})
+    before = disk.path_for("u1").read_bytes()
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, failing, boom)
+    with pytest.raises(OSError):
+        disk.save("u1", {"version": "new", "padding": "x" * 10_000})
+    with pytest.raises(OSError):
+        disk.save("u2", {"version": "new"})
+    monkeypatch.undo()
+
+    assert disk.path_for("u1").read_bytes() == before
+    assert disk.load("u1") == {"version": "old"}
+    assert disk.load("u2") is None
+    assert user_files(disk) == ["u1.json"]
+
+
+def test_failed_write_of_unserialisable_data_touches_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "db.json"
+    storage = AtomicJSONStorage(path)
+    storage.write({"t": {"1": {"a": 1}}})
+    before = path.read_bytes()
+    with pytest.raises(TypeError):
+        storage.write({"t": {"1": {"a": object()}}})
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["db.json"]
+
+
+def test_cleanup_temp_files_removes_leftovers(disk: UserStore) -> None:
+    disk.save("u1", {"a": 1})
+    leftovers = [".u1.json.0123456789abcdef.tmp", ".u2.json.deadbeef.tmp"]
+    for name in leftovers:
+        (disk.users_dir / name).write_bytes(b'{"case":{"1":{"half')
+    (disk.users_dir / "notes.txt").write_text("not ours to remove")
+
+    # Opening the store does not clean up implicitly; the app calls it at start-up.
+    reopened = UserStore(disk.data_dir)
+    assert sorted(user_files(reopened)) == sorted([*leftovers, "notes.txt", "u1.json"])
+    assert sorted(reopened.keys()) == ["u1"]  # temp files are never reported as users
+
+    assert reopened.cleanup_temp_files() == 2
+    assert user_files(reopened) == ["notes.txt", "u1.json"]
+    assert reopened.load("u1") == {"a": 1}
+    assert reopened.cleanup_temp_files() == 0
+
+
+def test_delete_removes_only_that_users_temp_files(disk: UserStore) -> None:
+    disk.save("u1", {"a": 1})
+    disk.save("u10", {"a": 10})
+    (disk.users_dir / ".u1.json.aaaa.tmp").write_bytes(b"x")
+    (disk.users_dir / ".u10.json.bbbb.tmp").write_bytes(b"x")
+    assert disk.delete("u1") is True
+    assert user_files(disk) == [".u10.json.bbbb.tmp", "u10.json"]
+    # A leftover temp file alone still counts as something deleted.
+    disk.path_for("u10").unlink()
+    assert disk.delete("u10") is True
+    assert user_files(disk) == []
+    assert disk.delete("u10") is False
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x00\xff\xfe garbage \x80",
+        b'{"case":{"1":{"name":"Zo',  # truncated JSON
+        b"   ",
+        b"[1, 2, 3]",
+        b'{"case": []}',
+        b'{"case": {"1": "not a document"}}',
+    ],
+    ids=["garbage", "truncated", "whitespace", "list", "table-not-dict", "doc-not-dict"],
+)
+def test_corrupt_file_raises_and_is_left_untouched(disk: UserStore, content: bytes) -> None:
+    path = disk.path_for("u1")
+    path.write_bytes(content)
+    os.chmod(path, 0o600)
+
+    with pytest.raises(CorruptRecordError) as excinfo:
+        disk.load("u1")
+    assert excinfo.value.key == "u1"
+    assert excinfo.value.path == path
+    assert "u1" in str(excinfo.value)
+
+    # Saving over it must not "repair" it with a fresh record either.
+    with pytest.raises(CorruptRecordError):
+        disk.save("u1", {"fresh": True})
+    assert disk.cleanup_temp_files() == 0
+    assert path.read_bytes() == content
+    assert user_files(disk) == ["u1.json"]
+    assert list(disk.keys()) == ["u1"]  # listing never opens files
+
+    # An operator (or the app, on the user's request) can still delete it.
+    assert disk.delete("u1") is True
+    assert disk.load("u1") is None
+
+
+def test_truncated_real_file_is_corrupt(disk: UserStore) -> None:
+    disk.save("u1", NESTED_RECORD)
+    path = disk.path_for("u1")
+    truncated = path.read_bytes()[:-7]
+    path.write_bytes(truncated)
+    with pytest.raises(CorruptRecordError):
+        disk.load("u1")
+    assert path.read_bytes() == truncated
+
+
+def test_corrupt_file_of_one_user_does_not_affect_others(disk: UserStore) -> None:
+    disk.save("good", {"ok": True})
+    disk.path_for("bad").write_bytes(b"{oops")
+    assert disk.load("good") == {"ok": True}
+    disk.save("good", {"ok": "still"})
+    assert disk.load("good") == {"ok": "still"}
+
+
+class _CountingStorage(AtomicJSONStorage):
+    """AtomicJSONStorage that counts its writes (a real storage, not a mock)."""
+
+    writes = 0
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        type(self).writes += 1
+        super().write(data)
+
+
+def test_exactly_one_write_per_save(disk: UserStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.store as store_module
+
+    monkeypatch.setattr(_CountingStorage, "writes", 0)
+    monkeypatch.setattr(store_module, "AtomicJSONStorage", _CountingStorage)
+    replaces: list[tuple[Any, Any]] = []
+    real_replace = os.replace
+
+    def counting_replace(src: Any, dst: Any) -> None:
+        replaces.append((src, dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", counting_replace)
+
+    disk.save("u1", {"a": 1})  # new file
+    assert _CountingStorage.writes == 1
+    assert len(replaces) == 1
+    disk.save("u1", {"b": 2})  # existing file
+    assert _CountingStorage.writes == 2
+    assert len(replaces) == 2
+    disk.save("u2", {})
+    assert _CountingStorage.writes == 3
+
+    assert disk.load("u1") == {"b": 2}
+    assert disk.load("missing") is None
+    assert list(disk.keys()) != []
+    assert _CountingStorage.writes == 3  # reads never write
+    assert len(replaces) == 3
+    assert all(Path(dst).parent == disk.users_dir for _, dst in replaces)
+    assert all(
+        Path(src).parent == disk.users_dir
+        and Path(src).name.startswith(".")
+        and Path(src).name.endswith(".tmp")
+        for src, _ in replaces
+    )
+
+
+def test_file_written_through_tinydb_storage_preserves_other_tables(disk: UserStore) -> None:
+    path = disk.path_for("u1")
+    with TinyDB(path, storage=AtomicJSONStorage) as db:
+        db.table("audit").insert({"event": "created"})
+    disk.save("u1", {"a": 1})
+    disk.save("u1", {"a": 2})
+    with TinyDB(path, storage=AtomicJSONStorage) as db:
+        assert db.table("audit").all() == [{"event": "created"}]
+        assert db.table("case").all() == [{"a": 2}]
+
+
+def test_data_survives_a_new_store_instance(disk: UserStore) -> None:
+    disk.save("u1", NESTED_RECORD)
+    assert UserStore(disk.data_dir).load("u1") == NESTED_RECORD
+
+
+def test_keys_ignores_foreign_entries(disk: UserStore) -> None:
+    disk.save("u1", {})
+    (disk.users_dir / "not a key.json").write_text("{}")
+    (disk.users_dir / "readme.txt").write_text("x")
+    (disk.users_dir / "dir.json").mkdir()
+    assert sorted(disk.keys()) == ["u1"]
