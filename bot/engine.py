@@ -181,12 +181,17 @@ def handle(flow: Flow, case: Case, event: Event, now: datetime) -> Outcome:
 
 
 def progress(flow: Flow, case: Case, question_id: str | None = None) -> tuple[int, int] | None:
-    """(n, total) of a question among those that apply, or None if it does not apply."""
-    applicable = [q.id for q in flow.applicable(case.values())]
+    """(n, total) of a question among those that apply, or None if it does not apply.
+
+    The total counts the questions that may still apply, so it only ever shrinks
+    as answers rule branches out.
+    """
+    values = case.values()
     question_id = question_id or case.cursor
-    if question_id not in applicable:
+    if question_id not in flow or not flow[question_id].applies(values):
         return None
-    return applicable.index(question_id) + 1, len(applicable)
+    possible = [q.id for q in flow.questions if q.may_apply(values)]
+    return possible.index(question_id) + 1, len(possible)
 
 
 def next_question(flow: Flow, case: Case, after: str | None = None) -> Question | None:
@@ -470,7 +475,9 @@ class _Turn:
 
     def parse(self, question: Question, raw: str, *, typed: bool) -> Any:
         """The value to store for `raw`, or ParseError."""
-        if question.unknown_value is not None and (raw == UNKNOWN or (typed and is_unknown(raw))):
+        if question.unknown_value is not None and (
+            is_unknown(raw) if typed else raw == UNKNOWN == question.unknown_value
+        ):
             return question.unknown_value
         if question.kind == Kind.CHOICE:
             choice = _match_choice(question, raw) if typed else raw

@@ -75,6 +75,10 @@ class Question:
         """Whether this question is asked, given the answers so far."""
         return self.when is None or self.when.holds(answers)
 
+    def may_apply(self, answers: Answers) -> bool:
+        """Whether this question applies or may still, once what it depends on is answered."""
+        return self.when is None or self.when.question not in answers or self.when.holds(answers)
+
 
 YES_NO = ("yes", "no")
 

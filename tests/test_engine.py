@@ -1,0 +1,535 @@
+"""The engine without Telegram, TinyDB or jinja2: every branch, back, edit, unknowns, bad input."""
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.engine import (
+    ANSWER,
+    BACK,
+    CONFIRM,
+    DONE,
+    EDIT,
+    KEEP,
+    MENU,
+    Back,
+    Case,
+    Help,
+    Press,
+    Reply,
+    Reset,
+    Review,
+    Start,
+    Text,
+    Unsupported,
+    decode,
+    handle,
+)
+from bot.flow import Flow
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+FLOW = Flow()
+
+
+class Chat:
+    """A user talking to the engine, reading its replies like a chat."""
+
+    def __init__(self) -> None:
+        self.case = Case()
+        self.replies: list[Reply] = []
+        self.changed = False
+
+    def send(self, event) -> list[Reply]:
+        before = self.case.to_dict()
+        outcome = handle(FLOW, self.case, event, NOW)
+        assert self.case.to_dict() == before, "the engine modified its input"
+        self.case, self.replies, self.changed = outcome.case, outcome.replies, outcome.changed
+        return self.replies
+
+    def say(self, text: str) -> list[Reply]:
+        return self.send(Text(text))
+
+    def tap(self, value: str) -> list[Reply]:
+        """Press the button with this value (or label name) on the last reply's keyboard."""
+        for reply in reversed(self.replies):
+            for button in reply.buttons:
+                if value in (button.press.value, button.label):
+                    return self.send(button.press)
+        raise AssertionError(f"no button {value!r} in {[r.buttons for r in self.replies]}")
+
+    @property
+    def last(self) -> Reply:
+        return self.replies[-1]
+
+    @property
+    def asking(self) -> str | None:
+        last = self.last
+        return last.context["question"] if last.template == "question" else None
+
+    def answers(self) -> dict:
+        return self.case.values()
+
+    def begin(self) -> None:
+        self.send(Start())
+        self.tap("begin")
+
+
+def walk(chat: Chat, answers: dict[str, str]) -> None:
+    """Answer each asked question from `answers` (typed), failing on an unexpected question."""
+    while chat.asking is not None:
+        question = chat.asking
+        assert question in answers, f"unexpected question {question}"
+        chat.say(answers[question])
+
+
+SPRAVATO_COINSURANCE = {
+    "treatment": "spravato",
+    "insurer": "Aetna",
+    "plan_type": "ppo",
+    "bh_carveout": "yes",
+    "bh_company": "Optum",
+    "coverage": "yes",
+    "benefit": "medical",
+    "preauth": "yes",
+    "referral": "no",
+    "trials": "3",
+    "clinic": "Calm Mind Clinic",
+    "network": "out",
+    "network_options": "no",
+    "deductible": "$1,500",
+    "deductible_met": "500",
+    "cost_sharing": "coinsurance",
+    "coinsurance_pct": "20%",
+    "oop_max": "1.5k",
+    "oop_met": "0",
+    "price_per_session": "$885",
+    "sessions": "8",
+}
+
+
+def test_engine_imports_no_channel_storage_or_template_library():
+    code = (
+        "import sys, bot.engine, bot.flow, bot.parsing, bot.crisis\n"
+        "bad = {'telegram', 'tinydb', 'jinja2'} & set(sys.modules)\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_welcome_for_a_new_user_offers_to_begin():
+    chat = Chat()
+    (reply,) = chat.send(Start())
+    assert reply.template == "welcome"
+    assert [b.label for b in reply.buttons] == ["begin"]
+    assert not chat.changed
+
+
+def test_full_walk_stores_stable_ids_decimal_strings_and_integers():
+    chat = Chat()
+    chat.begin()
+    assert chat.asking == "treatment"
+    walk(chat, SPRAVATO_COINSURANCE)
+    assert chat.last.template == "summary"
+    assert chat.case.mode == DONE
+    assert chat.answers() == {
+        "treatment": "spravato",
+        "insurer": "Aetna",
+        "plan_type": "ppo",
+        "bh_carveout": "yes",
+        "bh_company": "Optum",
+        "coverage": "yes",
+        "benefit": "medical",
+        "preauth": "yes",
+        "referral": "no",
+        "trials": 3,
+        "clinic": "Calm Mind Clinic",
+        "network": "out",
+        "network_options": "no",
+        "deductible": "1500.00",
+        "deductible_met": "500.00",
+        "cost_sharing": "coinsurance",
+        "coinsurance_pct": "20",
+        "oop_max": "1500.00",
+        "oop_met": "0.00",
+        "price_per_session": "885.00",
+        "sessions": 8,
+    }
+    assert all(a["at"] == "2026-11-26T12:00:00+00:00" for a in chat.case.answers.values())
+    assert [entry["question"] for entry in chat.case.log] == list(SPRAVATO_COINSURANCE)
+
+
+@pytest.mark.parametrize(
+    ("changes", "skipped", "asked"),
+    [
+        ({"treatment": "iv_ketamine"}, {"benefit"}, set()),
+        ({"treatment": "unsure"}, {"benefit"}, set()),
+        ({"bh_carveout": "no"}, {"bh_company"}, set()),
+        ({"bh_carveout": "idk"}, {"bh_company"}, set()),
+        ({"network": "in"}, {"network_options"}, set()),
+        ({"cost_sharing": "copay", "copay": "$40"}, {"coinsurance_pct"}, {"copay"}),
+        ({"cost_sharing": "I don't know"}, {"coinsurance_pct"}, set()),
+        ({"deductible": "0"}, {"deductible_met"}, set()),
+    ],
+)
+def test_questions_that_do_not_apply_are_skipped(changes, skipped, asked):
+    chat = Chat()
+    chat.begin()
+    seen = []
+    script = {**SPRAVATO_COINSURANCE, **changes}
+    while chat.asking:
+        seen.append(chat.asking)
+        chat.say(script[chat.asking])
+    assert chat.last.template == "summary"
+    assert not skipped & set(seen)
+    assert asked <= set(seen)
+    assert "copay" not in seen or "coinsurance_pct" not in seen
+
+
+def test_progress_counts_the_questions_that_apply():
+    chat = Chat()
+    chat.begin()
+    assert chat.last.context["progress"] == (1, 22)  # every question may apply
+    chat.tap("iv_ketamine")
+    assert chat.last.context["progress"] == (2, 21)  # benefit is for Spravato only
+    chat.say("Aetna")
+    assert chat.last.context["progress"] == (3, 21)
+    chat.tap("hmo")
+    chat.tap("no")
+    assert chat.last.context["progress"] == (5, 20)  # no mental health company to name
+
+
+def test_every_question_offers_unknown_and_stores_it():
+    chat = Chat()
+    chat.begin()
+    while chat.asking:
+        question = chat.asking
+        labels = {b.label for b in chat.last.buttons}
+        assert "unknown" in labels or question == "treatment", question
+        if question == "treatment":
+            chat.tap("unsure")
+        else:
+            chat.tap("unknown")
+    assert chat.last.template == "summary"
+    values = chat.answers()
+    assert values.pop("treatment") == "unsure"
+    assert set(values.values()) == {"unknown"}
+    assert set(chat.last.context["unknown"]) == {"treatment", *values}
+
+
+@pytest.mark.parametrize("typed", ["idk", "I don't know", "not sure", "?", "Unknown"])
+def test_typed_unknown_is_unknown(typed):
+    chat = Chat()
+    chat.begin()
+    chat.say("not sure")
+    assert chat.answers()["treatment"] == "unsure"
+    chat.say(typed)
+    assert chat.answers()["insurer"] == "unknown"
+
+
+def test_back_shows_the_saved_answer_and_keep_returns_to_where_they_were():
+    chat = Chat()
+    chat.begin()
+    chat.tap("iv_ketamine")
+    chat.say("Cigna")
+    chat.tap("hmo")
+    assert chat.asking == "bh_carveout"
+    chat.tap("back")
+    assert chat.asking == "plan_type"
+    assert chat.last.context["saved"] == "hmo"
+    assert "keep" in {b.label for b in chat.last.buttons}
+    chat.send(Back())
+    assert chat.asking == "insurer"
+    chat.tap("keep")
+    assert chat.asking == "bh_carveout"  # answered questions are not asked again
+    assert chat.answers() == {"treatment": "iv_ketamine", "insurer": "Cigna", "plan_type": "hmo"}
+
+
+def test_back_then_a_new_answer_replaces_the_old_one_and_logs_both():
+    chat = Chat()
+    chat.begin()
+    chat.tap("iv_ketamine")
+    chat.tap("back")
+    chat.tap("spravato")
+    assert chat.answers() == {"treatment": "spravato"}
+    assert [e["value"] for e in chat.case.log] == ["iv_ketamine", "spravato"]
+
+
+def test_no_back_button_on_the_first_question_and_back_there_stays():
+    chat = Chat()
+    chat.begin()
+    assert "back" not in {b.label for b in chat.last.buttons}
+    chat.send(Back())
+    assert chat.asking == "treatment"
+
+
+def test_back_from_the_summary_goes_to_the_last_question():
+    chat = Chat()
+    chat.begin()
+    walk(chat, SPRAVATO_COINSURANCE)
+    chat.send(Back())
+    assert chat.asking == "sessions"
+    chat.tap("keep")
+    assert chat.last.template == "summary"
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "code"),
+    [
+        ("deductible", "-5", "negative"),
+        ("deductible", "abc", "not_a_number"),
+        ("deductible", "1,5", "ambiguous_comma"),
+        ("deductible", "", "empty"),
+        ("deductible", "x" * 10_000, "too_long"),
+        ("deductible_met", "$2,000", "more_than"),
+        ("coinsurance_pct", "150%", "over_100"),
+        ("coinsurance_pct", "0.2", "ambiguous_fraction"),
+        ("trials", "2.5", "not_whole"),
+        ("trials", "400", "out_of_range"),
+        ("plan_type", "gold plan", "pick_a_button"),
+        ("insurer", "   ", "empty"),
+        ("oop_met", "$1,600", "more_than"),
+        ("price_per_session", "$20,000", "too_large"),
+        ("sessions", "0", "out_of_range"),
+    ],
+)
+def test_bad_input_is_explained_and_changes_nothing(question, typed, code):
+    chat = Chat()
+    chat.begin()
+    while chat.asking != question:
+        chat.say(SPRAVATO_COINSURANCE[chat.asking])
+    saved = chat.case.to_dict()
+    chat.say(typed)
+    assert not chat.changed
+    assert chat.case.to_dict() == saved
+    assert chat.asking == question
+    assert chat.last.context["error"]["code"] == code
+
+
+def test_more_than_names_the_limit():
+    chat = Chat()
+    chat.begin()
+    while chat.asking != "deductible_met":
+        chat.say(SPRAVATO_COINSURANCE[chat.asking])
+    chat.say("2000")
+    error = chat.last.context["error"]
+    assert (error["other"], str(error["limit"])) == ("deductible", "1500.00")
+
+
+def test_yes_no_typed_in_words():
+    chat = Chat()
+    chat.begin()
+    chat.say("spravato")
+    chat.say("Aetna")
+    chat.say("PPO")
+    chat.say("Yep")
+    assert chat.answers()["plan_type"] == "ppo"
+    assert chat.answers()["bh_carveout"] == "yes"
+
+
+def test_answers_lists_applicable_questions_and_edit_returns_to_summary():
+    chat = Chat()
+    chat.begin()
+    walk(chat, {**SPRAVATO_COINSURANCE, "treatment": "iv_ketamine"})
+    (review,) = chat.send(Review())
+    assert review.template == "answers"
+    assert [qid for qid, _ in review.context["rows"]][:3] == ["treatment", "insurer", "plan_type"]
+    assert "benefit" not in dict(review.context["rows"])
+    chat.send(Press(EDIT, "insurer"))
+    assert chat.asking == "insurer"
+    assert chat.last.context["editing"] and chat.last.context["progress"] is None
+    chat.say("Cigna")
+    assert chat.last.template == "summary"
+    assert chat.answers()["insurer"] == "Cigna"
+
+
+def test_an_edit_that_makes_a_question_apply_asks_it_on_the_way_back():
+    chat = Chat()
+    chat.begin()
+    walk(chat, {**SPRAVATO_COINSURANCE, "treatment": "iv_ketamine"})
+    chat.send(Press(EDIT, "treatment"))
+    chat.tap("spravato")
+    assert chat.asking == "benefit"
+    chat.tap("pharmacy")
+    assert chat.last.template == "summary"
+
+
+def test_lowering_the_deductible_below_what_was_met_asks_the_met_amount_again():
+    chat = Chat()
+    chat.begin()
+    walk(chat, SPRAVATO_COINSURANCE)
+    chat.send(Press(EDIT, "deductible"))
+    chat.say("$400")
+    assert chat.asking == "deductible_met"
+    assert "deductible_met" not in chat.answers()
+    assert chat.case.log[-1] == {
+        "question": "deductible_met",
+        "cleared": True,
+        "at": NOW.isoformat(),
+    }
+    chat.say("400")
+    assert chat.last.template == "summary"
+
+
+def test_back_while_editing_returns_to_the_answers_list():
+    chat = Chat()
+    chat.begin()
+    walk(chat, SPRAVATO_COINSURANCE)
+    chat.send(Press(EDIT, "clinic"))
+    chat.tap("back")
+    assert chat.last.template == "answers"
+    assert chat.case.mode == DONE
+
+
+@pytest.mark.parametrize(
+    "press",
+    [
+        Press(ANSWER, "plan_type", "ppo"),  # not the current question
+        Press(ANSWER, "treatment", "homeopathy"),  # a value never offered
+        Press(ANSWER, "treatment", "unknown"),  # treatment's unknown is "unsure"
+        Press(KEEP, "treatment"),  # nothing saved to keep
+        Press(BACK, "insurer"),
+        Press(EDIT, "benefit"),  # does not apply before treatment is known
+        Press(EDIT, "no_such_question"),
+        Press(CONFIRM, value="yes"),  # no reset was asked
+        Press(MENU, "treatment", "begin"),
+    ],
+)
+def test_a_press_that_does_not_belong_is_a_closed_question(press):
+    chat = Chat()
+    chat.begin()
+    saved = chat.case.to_dict()
+    (reply,) = chat.send(press)
+    assert reply.template == "closed" and reply.notice
+    assert chat.case.to_dict() == saved
+
+
+def test_pressing_the_same_answer_twice_records_it_once():
+    chat = Chat()
+    chat.begin()
+    press = Press(ANSWER, "treatment", "spravato")
+    chat.send(press)
+    assert chat.asking == "insurer"
+    (reply,) = chat.send(press)
+    assert reply.template == "closed"
+    assert len(chat.case.log) == 1
+
+
+def test_a_suggestion_button_for_a_typed_question_is_validated_too():
+    chat = Chat()
+    chat.begin()
+    while chat.asking != "sessions":
+        chat.say(SPRAVATO_COINSURANCE[chat.asking])
+    assert [b.press.value for b in chat.last.buttons if b.label == "suggestion"] == ["8"]
+    (reply,) = chat.send(Press(ANSWER, "sessions", "9999"))
+    assert reply.template == "closed"
+    chat.send(Press(ANSWER, "sessions", "8"))
+    assert chat.answers()["sessions"] == 8
+
+
+def test_decode_accepts_only_what_we_send():
+    assert decode("a:plan_type:ppo") == Press(ANSWER, "plan_type", "ppo")
+    assert decode("m::begin") == Press(MENU, "", "begin")
+    for forged in ("", "x", "a:b", "z:plan_type:ppo", "a:b:c:d"):
+        assert decode(forged) is None
+
+
+def test_callback_data_fits_telegram_limit_for_every_button():
+    chat = Chat()
+    chat.begin()
+    seen = []
+    while chat.asking:
+        seen += [b.press.data for r in chat.replies for b in r.buttons]
+        chat.say(SPRAVATO_COINSURANCE[chat.asking])
+    seen += [b.press.data for r in chat.send(Review()) for b in r.buttons]
+    assert seen and max(len(d.encode()) for d in seen) <= 64
+
+
+def test_crisis_text_shows_resources_first_and_saves_nothing():
+    chat = Chat()
+    chat.begin()
+    chat.tap("spravato")
+    saved = chat.case.to_dict()
+    replies = chat.say("honestly I want to kill myself")
+    assert [r.template for r in replies] == ["crisis", "question"]
+    assert chat.asking == "insurer"
+    assert chat.case.to_dict() == saved
+
+
+def test_reset_asks_first_and_cancel_keeps_everything():
+    chat = Chat()
+    chat.begin()
+    walk(chat, SPRAVATO_COINSURANCE)
+    saved = chat.answers()
+    (confirm,) = chat.send(Reset())
+    assert confirm.template == "reset_confirm"
+    chat.tap("reset_no")
+    assert chat.answers() == saved
+    assert chat.last.template == "summary"
+
+
+def test_reset_confirmed_keeps_the_old_case_aside_and_starts_again():
+    chat = Chat()
+    chat.begin()
+    walk(chat, SPRAVATO_COINSURANCE)
+    saved = chat.answers()
+    chat.send(Reset())
+    chat.tap("reset_yes")
+    assert chat.answers() == {}
+    assert chat.asking == "treatment"
+    (archived,) = chat.case.archived
+    assert {k: v["value"] for k, v in archived["answers"].items()} == saved
+
+
+def test_anything_else_cancels_a_pending_reset():
+    chat = Chat()
+    chat.begin()
+    chat.tap("spravato")
+    chat.send(Reset())
+    chat.say("Aetna")
+    assert chat.answers()["insurer"] == "Aetna"
+    (reply,) = chat.send(Press(CONFIRM, value="yes"))
+    assert reply.template == "closed"
+    assert chat.answers()["treatment"] == "spravato"
+
+
+def test_returning_user_is_offered_to_continue_at_their_question():
+    chat = Chat()
+    chat.begin()
+    for question in list(SPRAVATO_COINSURANCE)[:6]:
+        chat.say(SPRAVATO_COINSURANCE[question])
+    (welcome,) = chat.send(Start())
+    assert welcome.context["returning"]
+    assert welcome.context["progress"] == (7, 22)
+    assert [b.label for b in welcome.buttons] == ["resume", "review", "reset"]
+    assert welcome.buttons[0].args == {"n": 7, "total": 22}
+    chat.tap("continue")
+    assert chat.asking == "benefit"
+
+
+def test_help_and_unsupported_input_change_nothing():
+    chat = Chat()
+    chat.begin()
+    chat.tap("spravato")
+    saved = chat.case.to_dict()
+    assert chat.send(Help())[0].template == "help"
+    assert [r.template for r in chat.send(Unsupported())] == ["unsupported", "question"]
+    assert chat.case.to_dict() == saved and not chat.changed
+
+
+def test_text_after_the_summary_points_to_the_next_steps():
+    chat = Chat()
+    chat.begin()
+    walk(chat, SPRAVATO_COINSURANCE)
+    (reply,) = chat.say("hello?")
+    assert reply.template == "finished"
+    assert not chat.changed
+
+
+def test_case_round_trips_through_a_dict():
+    chat = Chat()
+    chat.begin()
+    walk(chat, SPRAVATO_COINSURANCE)
+    assert Case.from_dict(chat.case.to_dict()) == chat.case
+    assert Case.from_dict(None) == Case()
