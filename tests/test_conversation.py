@@ -1,0 +1,85 @@
+"""The engine against the real store on disk: saving, de-duplication, faults, isolation."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.conversation import Conversation
+from bot.engine import ANSWER, MENU, Press, Start, Text
+from bot.store import MemoryStore, UserStore
+
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(params=["disk", "memory"])
+def conversation(request, tmp_path):
+    store = UserStore(tmp_path) if request.param == "disk" else MemoryStore()
+    return Conversation(store, clock=lambda: NOW)
+
+
+def saved_answers(conversation: Conversation, key: str) -> dict:
+    return conversation.case(key).values()
+
+
+def test_an_answer_is_saved_before_the_reply_is_returned(tmp_path):
+    conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW)
+    conversation.handle("42", Press(MENU, value="begin"))
+    replies = conversation.handle("42", Press(ANSWER, "treatment", "spravato"))
+    assert replies[-1].context["question"] == "insurer"
+    on_disk = json.loads((tmp_path / "users" / "42.json").read_text())
+    record = on_disk["case"]["1"]
+    assert record["case"]["answers"]["treatment"] == {
+        "value": "spravato",
+        "at": "2026-11-26T09:30:00+00:00",
+    }
+    assert record["schema"] == 1
+    assert record["created_at"] == record["updated_at"] == "2026-11-26T09:30:00+00:00"
+
+
+def test_a_redelivered_update_is_applied_once(conversation):
+    conversation.handle("7", Press(MENU, value="begin"), update_id=100)
+    conversation.handle("7", Text("not sure"), update_id=101)
+    conversation.handle("7", Text("Aetna"), update_id=102)
+    # Telegram delivers 101 and 102 again after a restart: nothing may move.
+    assert conversation.handle("7", Text("not sure"), update_id=101) == []
+    assert conversation.handle("7", Text("Aetna"), update_id=102) == []
+    assert saved_answers(conversation, "7") == {"treatment": "unsure", "insurer": "Aetna"}
+    assert conversation.case("7").cursor == "plan_type"
+
+
+def test_nothing_is_written_for_events_that_change_nothing(tmp_path):
+    conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW)
+    conversation.handle("9", Start())
+    assert not (tmp_path / "users" / "9.json").exists()
+
+
+def test_users_never_see_each_others_answers(conversation):
+    for key, insurer in (("1", "Aetna"), ("2", "Cigna")):
+        conversation.handle(key, Press(MENU, value="begin"))
+        conversation.handle(key, Text("spravato"))
+        conversation.handle(key, Text(insurer))
+    assert saved_answers(conversation, "1")["insurer"] == "Aetna"
+    assert saved_answers(conversation, "2")["insurer"] == "Cigna"
+
+
+def test_an_unreadable_file_is_reported_and_left_untouched(tmp_path):
+    conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW)
+    conversation.handle("5", Press(MENU, value="begin"))
+    path = tmp_path / "users" / "5.json"
+    path.write_bytes(b'{"case": {"1": {"case": {"answ')
+    (reply,) = conversation.handle("5", Text("spravato"))
+    assert reply.template == "storage_error"
+    assert path.read_bytes() == b'{"case": {"1": {"case": {"answ'
+
+
+def test_coming_back_later_resumes_at_the_same_question(tmp_path):
+    first = Conversation(UserStore(tmp_path), clock=lambda: NOW)
+    first.handle("3", Press(MENU, value="begin"))
+    first.handle("3", Text("spravato"))
+    first.handle("3", Text("Aetna"))
+    later = Conversation(UserStore(tmp_path), clock=lambda: NOW)  # a new process, days later
+    (welcome,) = later.handle("3", Start())
+    assert welcome.context["returning"] and welcome.context["progress"] == (3, 22)
+    replies = later.handle("3", Press(MENU, value="continue"))
+    assert replies[-1].context["question"] == "plan_type"
