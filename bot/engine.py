@@ -317,10 +317,9 @@ class _Turn:
         position = self.resume_progress()
         if position is None:
             return Button(Press(MENU, value="summary"), "summary")
-        label = "resume" if self.case.answers else "begin"
-        return Button(
-            Press(MENU, value="continue"), label, {"n": position[0], "total": position[1]}
-        )
+        if not self.case.answers:
+            return Button(Press(MENU, value="continue"), "begin")
+        return Button(Press(MENU, value="continue"), "resume", dict(zip(("n", "total"), position)))
 
     def review(self) -> None:
         values = self.case.values()

@@ -101,6 +101,9 @@ class Renderer:
             return str(question.choices[button.press.value]).strip()
         if button.label == "edit":
             return str(self._question(self.text, button.press.question, {}).short).strip()
+        if button.label == "unknown":
+            question = self._question(self.text, button.press.question, {})
+            return str(getattr(question, "unknown", None) or labels.unknown()).strip()
         return str(getattr(labels, button.label)(**button.args)).strip()
 
     def keyboard(self, buttons: tuple[Button, ...]) -> Keyboard:

@@ -137,7 +137,8 @@ class TelegramChannel:
         """Apply one event for the user who sent the update, then send the replies."""
         key = str(update.effective_user.id)
         replies = await asyncio.to_thread(self.conversation.handle, key, event, update.update_id)
-        await self.deliver(update, replies)
+        if replies:  # none for an update that was already applied: it was answered then
+            await self.deliver(update, replies)
 
     async def deliver(self, update: Update, replies: list[Reply]) -> None:
         """Send replies: notices answer the button press; an answer edits the pressed message."""

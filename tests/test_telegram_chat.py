@@ -1,0 +1,276 @@
+"""Conversations through the real python-telegram-bot Application, network faked in process.
+
+The Application talks to `FakeTelegram` through `StandInRequest` (a `BaseRequest`), so every
+message is checked as Telegram would check it; the store is real files on disk.
+"""
+
+import asyncio
+import json
+
+import pytest
+from telegram import Update
+
+from bot.channels.telegram import TelegramChannel
+from bot.conversation import Conversation
+from bot.render import Renderer
+from bot.store import UserStore
+from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInRequest
+
+USER = 5551234
+
+
+class Harness:
+    """The bot's Application plus a fake Telegram; each step runs the bot on what is queued."""
+
+    def __init__(self, tmp_path) -> None:
+        self.fake = FakeTelegram()
+        self.store = UserStore(tmp_path)
+        self.channel = TelegramChannel(Conversation(self.store), Renderer())
+        self.app = self.channel.build(
+            DEFAULT_TOKEN,
+            "http://telegram.invalid",
+            request=StandInRequest(self.fake),
+            get_updates_request=StandInRequest(self.fake),
+        )
+        self.offset = 0
+
+    async def run_queued(self) -> None:
+        """Deliver every queued update to the Application and wait for its handlers."""
+        status, body = self.fake.call("getUpdates", {"offset": self.offset, "timeout": 0})
+        assert status == 200, body
+        for raw in body["result"]:
+            self.offset = raw["update_id"] + 1
+            await self.app.process_update(Update.de_json(raw, self.app.bot))
+
+    async def send(self, text: str, user: int = USER, **kwargs) -> str:
+        self.fake.send_text(user, text, **kwargs)
+        await self.run_queued()
+        return self.fake.last_text(kwargs.get("chat_id") or user)
+
+    async def press(self, label: str, user: int = USER) -> str:
+        self.fake.press(user, label)
+        await self.run_queued()
+        return self.fake.last_text(user)
+
+    def answers(self, user: int = USER) -> dict:
+        record = self.store.load(str(user)) or {}
+        return {k: v["value"] for k, v in record.get("case", {}).get("answers", {}).items()}
+
+
+@pytest.fixture
+def bot(tmp_path):
+    harness = Harness(tmp_path)
+    asyncio.run(harness.app.initialize())
+    yield harness
+    asyncio.run(harness.app.shutdown())
+    assert harness.fake.errors == [], "the bot sent something Telegram would reject"
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_a_whole_conversation_reads_like_a_chat(bot):
+    async def chat():
+        welcome = await bot.send("/start")
+        assert "ketamine therapy" in welcome and "988" in welcome
+        assert "Question 1 of 22" in await bot.press("Let's begin")
+        assert "health insurer" in await bot.press("IV ketamine infusion")
+        assert "type of plan" in await bot.send("Blue Cross <Texas> & Co")
+        assert "separate company" in await bot.press("HMO")
+        await bot.press("No")
+        assert "Does your plan cover IV ketamine infusions" in bot.fake.last_text(USER)
+        await bot.press("I don't know yet")
+        await bot.press("Yes")  # prior authorization
+        assert "HMO and POS plans usually require" in bot.fake.last_text(USER)
+        await bot.press("Yes")  # referral
+        await bot.press("2")  # trials, a suggestion button
+        assert "Which clinic" in bot.fake.last_text(USER)
+        assert "Is Calm Mind in your plan's network?" in await bot.send("Calm Mind")
+        await bot.press("In network")
+        reply = await bot.send("1,5")
+        assert "decimal point" in reply and "yearly deductible" in reply
+        await bot.send("$2,000")
+        assert "more than your deductible ($2,000)" in await bot.send("2500")
+        await bot.send("0")
+        await bot.press("Copay ($ per session)")
+        await bot.send("$40")
+        await bot.send("$6,000")
+        await bot.send("1.5k")
+        await bot.send("$450")
+        summary = await bot.send("6")
+        assert "Your answers" in summary
+        assert "Insurer: Blue Cross <Texas> & Co" in summary
+        assert "Copay per session: $40" in summary
+        assert "Covered for depression: not known yet" in summary
+
+    run(chat())
+    assert bot.answers() == {
+        "treatment": "iv_ketamine",
+        "insurer": "Blue Cross <Texas> & Co",
+        "plan_type": "hmo",
+        "bh_carveout": "no",
+        "coverage": "unknown",
+        "preauth": "yes",
+        "referral": "yes",
+        "trials": 2,
+        "clinic": "Calm Mind",
+        "network": "in",
+        "deductible": "2000.00",
+        "deductible_met": "0.00",
+        "cost_sharing": "copay",
+        "copay": "40.00",
+        "oop_max": "6000.00",
+        "oop_met": "1500.00",
+        "price_per_session": "450.00",
+        "sessions": 6,
+    }
+
+
+def test_a_press_edits_the_question_to_show_the_answer_without_buttons(bot):
+    async def chat():
+        await bot.send("/start")
+        await bot.press("Let's begin")
+        question = bot.fake.messages(USER)[-1]
+        await bot.press("Spravato (esketamine nasal spray)")
+        edited = next(
+            m for m in bot.fake.messages(USER) if m["message_id"] == question["message_id"]
+        )
+        assert "✓ Spravato (esketamine nasal spray)" in edited["text"]
+        assert "reply_markup" not in edited
+        assert bot.fake.answered_callbacks, "the button press was never answered"
+
+    run(chat())
+
+
+def test_a_press_on_an_old_question_is_answered_closed_and_changes_nothing(bot):
+    async def chat():
+        await bot.send("/start")
+        await bot.press("Let's begin")
+        await bot.press("Spravato (esketamine nasal spray)")
+        await bot.send("Aetna")
+        old_question = bot.fake.messages(USER)[1]["message_id"]
+        before = len(bot.fake.messages(USER))
+        bot.fake.press_data(USER, "a:treatment:iv_ketamine", old_question)
+        bot.fake.press_data(USER, "forged:data", old_question)
+        bot.fake.press_data(USER, "a:insurer:unknown", old_question)  # another question
+        await bot.run_queued()
+        assert len(bot.fake.messages(USER)) == before
+        notices = [a.get("text") for a in bot.fake.answered_callbacks[-3:]]
+        assert notices == ["That question is closed. Please use the latest message."] * 3
+
+    run(chat())
+    assert bot.answers() == {"treatment": "spravato", "insurer": "Aetna"}
+
+
+def test_the_same_update_delivered_twice_applies_once(bot):
+    async def chat():
+        await bot.send("/start")
+        await bot.press("Let's begin")
+        bot.fake.press(USER, "IM ketamine injection")
+        status, body = bot.fake.call("getUpdates", {"offset": bot.offset, "timeout": 0})
+        (raw,) = body["result"]
+        bot.offset = raw["update_id"] + 1
+        for _ in range(2):
+            await bot.app.process_update(Update.de_json(raw, bot.app.bot))
+        assert "health insurer" in bot.fake.last_text(USER)
+        await bot.send("Cigna")
+
+    run(chat())
+    assert bot.answers() == {"treatment": "im_ketamine", "insurer": "Cigna"}
+
+
+def test_in_a_group_the_bot_says_once_that_it_works_in_private_and_stores_nothing(bot, tmp_path):
+    group = -100200300
+
+    async def chat():
+        await bot.send("/start", chat_type="group", chat_id=group)
+        await bot.send("my deductible is $500", chat_type="group", chat_id=group)
+
+    run(chat())
+    (notice,) = bot.fake.messages(group)
+    assert "only work in a private chat" in notice["text"]
+    assert list(bot.store.keys()) == []
+
+
+def test_crisis_words_bring_the_crisis_resources_first(bot):
+    async def chat():
+        await bot.send("/start")
+        await bot.press("Let's begin")
+        await bot.press("Spravato (esketamine nasal spray)")
+        before = len(bot.fake.messages(USER))
+        await bot.send("some days I think about suicide")
+        crisis, question = bot.fake.messages(USER)[before:]
+        assert "988" in crisis["text"] and "saved nothing" in crisis["text"]
+        assert "health insurer" in question["text"]
+
+    run(chat())
+    assert bot.answers() == {"treatment": "spravato"}
+
+
+def test_stickers_edits_and_unknown_commands_get_a_reply(bot):
+    async def chat():
+        await bot.send("/start")
+        await bot.press("Let's begin")
+        bot.fake.send_update(
+            {
+                "message": {
+                    "message_id": 900,
+                    "date": 1764150000,
+                    "chat": {"id": USER, "type": "private", "first_name": "Test"},
+                    "from": {"id": USER, "is_bot": False, "first_name": "Test"},
+                    "sticker": {
+                        "file_id": "s1",
+                        "file_unique_id": "u1",
+                        "type": "regular",
+                        "width": 512,
+                        "height": 512,
+                        "is_animated": False,
+                        "is_video": False,
+                    },
+                }
+            }
+        )
+        await bot.run_queued()
+        assert "Which treatment" in bot.fake.last_text(USER)
+        assert any("only read typed text" in m["text"] for m in bot.fake.messages(USER)[-2:])
+        reply = await bot.send("/frobnicate now")
+        assert "I don't know that command" in reply and "/answers" in reply
+
+    run(chat())
+
+
+def test_answers_then_change_returns_to_the_summary(bot):
+    async def chat():
+        await bot.send("/start")
+        await bot.press("Let's begin")
+        await bot.press("Not sure yet")
+        for _ in range(30):
+            buttons = bot.fake.buttons(USER)
+            if "Review or change answers" in [label for label, _ in buttons]:
+                break
+            await bot.press(next(data for _, data in buttons if data.endswith(":unknown")))
+        listing = await bot.send("/answers")
+        assert "Your saved answers" in listing
+        await bot.press("Insurer")
+        assert "Changing an answer" in bot.fake.last_text(USER)
+        assert "Your answers" in await bot.send("Kaiser")
+
+    run(chat())
+    assert bot.answers()["insurer"] == "Kaiser"
+
+
+def test_the_command_menu_lists_the_commands(bot):
+    run(bot.channel.post_init(bot.app))
+    names = [command["command"] for command in bot.fake.commands]
+    assert names == ["start", "answers", "back", "help", "reset"]
+
+
+def test_record_on_disk_is_json_with_the_update_id(bot, tmp_path):
+    async def chat():
+        await bot.send("/start")
+        await bot.press("Let's begin")
+
+    run(chat())
+    record = json.loads((tmp_path / "users" / f"{USER}.json").read_text())["case"]["1"]
+    assert record["last_update_id"] == bot.offset - 1
