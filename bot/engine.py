@@ -319,7 +319,8 @@ class _Turn:
             return Button(Press(MENU, value="summary"), "summary")
         if not self.case.answers:
             return Button(Press(MENU, value="continue"), "begin")
-        return Button(Press(MENU, value="continue"), "resume", dict(zip(("n", "total"), position)))
+        n, total = position
+        return Button(Press(MENU, value="continue"), "resume", {"n": n, "total": total})
 
     def review(self) -> None:
         values = self.case.values()

@@ -9,12 +9,12 @@ import json
 
 import pytest
 from telegram import Update
+from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInRequest
 
 from bot.channels.telegram import TelegramChannel
 from bot.conversation import Conversation
 from bot.render import Renderer
 from bot.store import UserStore
-from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInRequest
 
 USER = 5551234
 
@@ -168,7 +168,7 @@ def test_the_same_update_delivered_twice_applies_once(bot):
         await bot.send("/start")
         await bot.press("Let's begin")
         bot.fake.press(USER, "IM ketamine injection")
-        status, body = bot.fake.call("getUpdates", {"offset": bot.offset, "timeout": 0})
+        _, body = bot.fake.call("getUpdates", {"offset": bot.offset, "timeout": 0})
         (raw,) = body["result"]
         bot.offset = raw["update_id"] + 1
         for _ in range(2):
