@@ -467,6 +467,8 @@ class FakeTelegram:
             for name, upload in files.items():
                 recorded[name] = {"file_name": upload.file_name, "size": len(upload.data)}
             self.calls.append((method, recorded))
+            # Waiters may be watching for the call itself (a long poll starting), not its result.
+            self._cond.notify_all()
             if token is not None:
                 self.tokens_seen.add(token)
             try:

@@ -1,0 +1,196 @@
+"""End to end: the real `python -m bot` process against the Bot API stand-in over HTTP.
+
+A full conversation from /start to the summary; then a user cut off by SIGKILL of the bot
+mid-conversation, the bot restarted, and the conversation resumed with every answer the bot
+acknowledged (by sending the next question) intact on disk.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 20.0
+
+# What a user does at each question, found by a phrase of the question's prompt.
+ANSWERS = [
+    ("Which treatment", "press", "Spravato (esketamine nasal spray)"),
+    ("name of your health insurer", "send", "Aetna <Choice> POS II & more"),
+    ("What type of plan", "press", "PPO"),
+    ("managed by a separate company", "press", "Yes"),
+    ("that company's name", "send", "Optum"),
+    ("Does your plan cover", "press", "I don't know yet"),
+    ("medical benefit or your pharmacy", "press", "Medical benefit"),
+    ("prior authorization required", "press", "Yes"),
+    ("referral required", "press", "No"),
+    ("How many antidepressants", "press", "3"),
+    ("Which clinic", "send", "Calm Mind Clinic"),
+    ("in your plan's network", "press", "Out of network"),
+    ("in-network providers nearby", "press", "No"),
+    ("yearly deductible", "send", "$1,500"),
+    ("already paid this plan year", "send", "250"),
+    ("coinsurance (a percentage)", "press", "Coinsurance (%)"),
+    ("What percentage", "send", "20%"),
+    ("out-of-pocket maximum for the year", "send", "$4,000"),
+    ("toward the out-of-pocket maximum", "send", "0"),
+    ("charge per session", "send", "$885"),
+    ("How many sessions", "press", "8"),
+]
+EXPECTED = {
+    "treatment": "spravato",
+    "insurer": "Aetna <Choice> POS II & more",
+    "plan_type": "ppo",
+    "bh_carveout": "yes",
+    "bh_company": "Optum",
+    "coverage": "unknown",
+    "benefit": "medical",
+    "preauth": "yes",
+    "referral": "no",
+    "trials": 3,
+    "clinic": "Calm Mind Clinic",
+    "network": "out",
+    "network_options": "no",
+    "deductible": "1500.00",
+    "deductible_met": "250.00",
+    "cost_sharing": "coinsurance",
+    "coinsurance_pct": "20",
+    "oop_max": "4000.00",
+    "oop_met": "0.00",
+    "price_per_session": "885.00",
+    "sessions": 8,
+}
+
+
+class BotProcess:
+    """`python -m bot` as a user would run it, pointed at the stand-in."""
+
+    def __init__(self, server: StandInServer, workdir: Path) -> None:
+        self.workdir = workdir
+        self.log_path = workdir / "bot.log"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
+            "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+            "TELEGRAM_API_BASE_URL": server.base_url,
+            "BOT_DATA_DIR": str(workdir / "data"),
+            "LOG_LEVEL": "INFO",
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self, fake: FakeTelegram) -> None:
+        polls = _count(fake, "getUpdates")
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot"],
+                cwd=self.workdir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        fake.wait_for(lambda f: _count(f, "getUpdates") > polls, TIMEOUT)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(TIMEOUT)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(TIMEOUT)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _count(fake: FakeTelegram, method: str) -> int:
+    return sum(1 for name, _ in fake.calls if name == method)
+
+
+@pytest.fixture
+def world(tmp_path):
+    fake = FakeTelegram()
+    with StandInServer(fake) as server:
+        bot = BotProcess(server, tmp_path)
+        bot.start(fake)
+        yield fake, bot
+        if bot.process.poll() is None:
+            bot.stop()
+    assert fake.errors == [], "the bot sent something Telegram would reject"
+    assert "TEST-token" not in bot.log(), "the token leaked into the log"
+
+
+def act(fake: FakeTelegram, user: int, kind: str, what: str, expect: str = "") -> None:
+    """Send text or press a button, then wait for a new message (containing `expect`)."""
+    before = len(fake.messages(user))
+    if kind == "press":
+        fake.press(user, what)
+    else:
+        fake.send_text(user, what)
+    fake.wait_for(lambda f: len(f.messages(user)) > before and expect in f.last_text(user), TIMEOUT)
+
+
+def answer_current(fake: FakeTelegram, user: int) -> str:
+    """Answer the question the user is looking at; return which one it was."""
+    text = fake.last_text(user)
+    for phrase, kind, what in ANSWERS:
+        if phrase in text:
+            act(fake, user, kind, what)
+            return phrase
+    raise AssertionError(f"unexpected message: {text!r}")
+
+
+def saved_answers(workdir: Path, user: int) -> dict:
+    path = workdir / "data" / "users" / f"{user}.json"
+    record = json.loads(path.read_text())["case"]["1"]
+    return {qid: answer["value"] for qid, answer in record["case"]["answers"].items()}
+
+
+def test_a_full_conversation_from_start_to_summary(world, tmp_path):
+    fake, bot = world
+    user = 111
+    act(fake, user, "send", "/start")
+    assert "ketamine therapy" in fake.last_text(user)
+    act(fake, user, "press", "Let's begin")
+    asked = []
+    while "Your answers" not in fake.last_text(user):
+        asked.append(answer_current(fake, user))
+    summary = fake.last_text(user)
+    assert "Insurer: Aetna <Choice> POS II & more" in summary
+    assert "Price per session: $885" in summary
+    assert "Still to find out: 1 answer" in summary
+    assert asked == [phrase for phrase, _, _ in ANSWERS]
+    assert saved_answers(tmp_path, user) == EXPECTED
+    assert [c["command"] for c in fake.commands] == ["start", "answers", "back", "help", "reset"]
+    assert bot.stop() == 0
+
+
+def test_a_user_cut_off_by_sigkill_resumes_with_every_acknowledged_answer(world, tmp_path):
+    fake, bot = world
+    user = 222
+    act(fake, user, "send", "/start")
+    act(fake, user, "press", "Let's begin")
+    for _ in range(9):
+        answer_current(fake, user)
+    acknowledged = saved_answers(tmp_path, user)
+    assert len(acknowledged) == 9
+
+    # The next answer is on its way when the bot dies.
+    fake.press(user, "3")  # antidepressants tried
+    bot.kill()
+    bot.start(fake)
+
+    # Any reply to the answer that was in flight comes first; then the welcome.
+    act(fake, user, "send", "/start", expect="Welcome back")
+    after_restart = saved_answers(tmp_path, user)
+    assert after_restart.items() >= acknowledged.items(), "an acknowledged answer was lost"
+    assert len(after_restart) <= 10
+    act(fake, user, "press", next(label for label, _ in fake.buttons(user) if "Continue" in label))
+    while "Your answers" not in fake.last_text(user):
+        answer_current(fake, user)
+    assert saved_answers(tmp_path, user) == EXPECTED
