@@ -1,0 +1,535 @@
+"""Tests for bot.render with the real templates: every reply of whole conversations, both markups.
+
+The conversations are driven through the real engine, so the templates see exactly the
+contexts they get in production. HTML is checked with the strict Telegram stand-in's parser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from markupsafe import escape
+from telegram_standin import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, HtmlError, parse_html
+from telegram_standin import utf16_length as utf16
+
+from bot.engine import (
+    ANSWER,
+    CONFIRM,
+    EDIT,
+    KEEP,
+    MENU,
+    Back,
+    Case,
+    Event,
+    Help,
+    Press,
+    Reply,
+    Reset,
+    Review,
+    Start,
+    Text,
+    Unsupported,
+    decode,
+    handle,
+)
+from bot.flow import UNKNOWN, Flow, Kind, Question
+from bot.render import TEMPLATES_DIR, Renderer, money, percent
+
+FLOW = Flow()
+RENDERER = Renderer(FLOW)
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+MARKUPS = ("html", "text")
+
+# Templates that are imported by others or read as modules, never rendered as a message.
+MODULES = {"_macros", "buttons", "commands"}
+# Messages the channels render themselves, outside the engine's replies.
+CHANNEL_MESSAGES = (
+    "group_only",
+    "terminal_notice",
+    "terminal_help",
+    "terminal_bye",
+    "storage_error",
+)
+# The tags Telegram's HTML parse mode accepts (span only with class="tg-spoiler").
+# fmt: off
+TELEGRAM_TAGS = frozenset({
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote",
+    "tg-spoiler", "span",
+})
+# fmt: on
+MAX_LABEL_LENGTH = 64
+
+BENIGN = {
+    "insurer": "Blue Cross Blue Shield of Texas",
+    "bh_company": "Optum",
+    "clinic": "Calm Mind Ketamine Clinic",
+}
+NASTY_NAME = "<b>&*_\"'{{ x }}{% if %}</b>"
+NASTY = dict.fromkeys(BENIGN, NASTY_NAME)
+# 100 characters is the longest name accepted; each of these is 2 UTF-16 code units.
+LONGEST_NAME = "\U0001f48a" * 100
+LONGEST = dict.fromkeys(BENIGN, LONGEST_NAME)
+
+TAG_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+ENTITY_RE = re.compile(r"&(#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def tap(question: str, value: str = UNKNOWN) -> Press:
+    """The press of an answer button."""
+    return Press(ANSWER, question, value)
+
+
+class Chat:
+    """One person's conversation with the real engine, keeping every reply."""
+
+    def __init__(self) -> None:
+        self.case = Case()
+        self.replies: list[Reply] = []
+        self.last: list[Reply] = []
+
+    def send(self, event: Event) -> list[Reply]:
+        """Apply one event and return its replies."""
+        outcome = handle(FLOW, self.case, event, NOW)
+        self.case = outcome.case
+        self.last = outcome.replies
+        self.replies.extend(outcome.replies)
+        return outcome.replies
+
+    @property
+    def asking(self) -> str | None:
+        """The question the last reply asks, if it asks one."""
+        if self.last and self.last[-1].template == "question":
+            return self.last[-1].context["question"]
+        return None
+
+    def rejected(self) -> bool:
+        """Whether the last reply explains why what was typed is not an answer."""
+        return self.asking is not None and bool(self.last[-1].context["error"])
+
+    def answer(self, question: str, *attempts: str | Press) -> None:
+        """Answer `question`: every attempt but the last must be rejected with an explanation."""
+        for number, attempt in enumerate(attempts, start=1):
+            assert self.asking == question, (question, self.last)
+            self.send(Text(attempt) if isinstance(attempt, str) else attempt)
+            if number < len(attempts):
+                assert self.asking == question and self.rejected(), (attempt, self.last)
+        assert not self.rejected(), (attempts[-1], self.last[-1].context["error"])
+
+    def of(self, template: str) -> list[Reply]:
+        """Every reply so far made with `template`."""
+        return [reply for reply in self.replies if reply.template == template]
+
+
+def spravato_chat(names: dict[str, str]) -> Chat:
+    """Spravato, a separate mental health company, out of network, coinsurance; then menus."""
+    chat = Chat()
+    chat.send(Start())
+    chat.send(Press(MENU, value="begin"))
+    chat.answer("treatment", tap("treatment", "spravato"))
+    chat.answer("insurer", "   ", "x" * 101, names["insurer"])
+    chat.answer("plan_type", "maybe", tap("plan_type", "hmo"))
+    chat.answer("bh_carveout", "yes")
+    chat.answer("bh_company", names["bh_company"])
+    chat.send(Text("some days I want to die"))
+    chat.answer("coverage", "yes")
+    chat.answer("benefit", tap("benefit", "medical"))
+    chat.answer("preauth", tap("preauth", "yes"))
+    chat.answer("referral", tap("referral", "yes"))
+    chat.answer("trials", "many", "99", "2.5", "-5", tap("trials", "2"))
+    chat.answer("clinic", names["clinic"])
+    chat.send(Back())
+    chat.answer("clinic", Press(KEEP, "clinic"))
+    chat.send(Start())
+    chat.send(Press(MENU, value="continue"))
+    chat.answer("network", tap("network", "out"))
+    chat.answer("network_options", tap("network_options", "no"))
+    chat.answer("deductible", "abc", "1,5", "12.345", "$2,000,000", "$1,500")
+    chat.answer("deductible_met", "$2,000", "$500")
+    chat.answer("cost_sharing", tap("cost_sharing", "coinsurance"))
+    chat.answer("coinsurance_pct", "abc", "150%", "0.2", "20%")
+    chat.answer("oop_max", "$5,000")
+    chat.answer("oop_met", "1000")
+    chat.answer("price_per_session", "$885")
+    chat.answer("sessions", tap("sessions", "8"))
+    assert chat.last[-1].template == "summary"
+
+    chat.send(Text("hello again"))
+    chat.send(Start())
+    chat.send(Review())
+    chat.send(Press(EDIT, "deductible"))
+    chat.answer("deductible", Press(KEEP, "deductible"))
+    chat.send(Press(EDIT, "clinic"))
+    chat.send(Back())
+    chat.send(Help())
+    chat.send(Help(unknown_command=True))
+    chat.send(Unsupported())
+    chat.send(Unsupported(edited=True))
+    chat.send(tap("treatment", "spravato"))
+    chat.send(Reset())
+    chat.send(Press(CONFIRM, value="no"))
+    chat.send(Reset())
+    chat.send(Press(CONFIRM, value="yes"))
+    return chat
+
+
+def iv_chat() -> Chat:
+    """IV ketamine, no carve-out, in network, no deductible, a copay, several unknowns."""
+    chat = Chat()
+    chat.send(Start())
+    chat.send(Review())  # nothing answered yet
+    chat.send(Help())
+    chat.send(Press(MENU, value="begin"))
+    chat.answer("treatment", tap("treatment", "iv_ketamine"))
+    chat.answer("insurer", tap("insurer"))
+    chat.answer("plan_type", "ppo")
+    chat.answer("bh_carveout", "no")
+    chat.answer("coverage", tap("coverage"))
+    chat.answer("preauth", "idk")
+    chat.answer("referral", tap("referral", "no"))
+    chat.answer("trials", "3")
+    chat.answer("clinic", tap("clinic"))
+    chat.answer("network", tap("network", "in"))
+    chat.answer("deductible", "0")
+    chat.answer("cost_sharing", tap("cost_sharing", "copay"))
+    chat.answer("copay", "$40.50")
+    chat.answer("oop_max", tap("oop_max"))
+    chat.answer("oop_met", tap("oop_met"))
+    chat.answer("price_per_session", tap("price_per_session"))
+    chat.answer("sessions", "6")
+    assert chat.last[-1].template == "summary"
+    return chat
+
+
+def unknown_chat() -> Chat:
+    """Answers "I don't know yet" to every question."""
+    chat = Chat()
+    chat.send(Start())
+    chat.send(Press(MENU, value="begin"))
+    while chat.asking:
+        question = FLOW[chat.asking]
+        offered = question.unknown_value in question.choices
+        chat.answer(question.id, tap(question.id, question.unknown_value if offered else UNKNOWN))
+    assert chat.last[-1].template == "summary"
+    return chat
+
+
+@pytest.fixture(scope="module")
+def chats() -> dict[str, Chat]:
+    """Whole conversations covering every branch of the flow."""
+    return {
+        "spravato": spravato_chat(BENIGN),
+        "iv": iv_chat(),
+        "unknown": unknown_chat(),
+        "nasty": spravato_chat(NASTY),
+        "longest": spravato_chat(LONGEST),
+    }
+
+
+@pytest.fixture(scope="module")
+def replies(chats: dict[str, Chat]) -> list[Reply]:
+    """Every reply of every conversation."""
+    return [reply for chat in chats.values() for reply in chat.replies]
+
+
+def html_of(reply: Reply) -> str:
+    """A reply's text in Telegram HTML."""
+    return RENDERER.render(reply, "html").text
+
+
+def text_of(reply: Reply) -> str:
+    """A reply's text for the terminal."""
+    return RENDERER.render(reply, "text").text
+
+
+def channel_messages(markup: str) -> dict[str, str]:
+    """The messages the channels render themselves, by template name."""
+    return {name: RENDERER.message(name, markup) for name in CHANNEL_MESSAGES}
+
+
+def visible(html: str) -> str:
+    """What Telegram shows for some HTML."""
+    return parse_html(html)[0]
+
+
+def visible_or_text(text: str, markup: str) -> str:
+    """What the person reads: HTML as Telegram shows it, or the plain text."""
+    return visible(text) if markup == "html" else text
+
+
+# -- coverage of the templates ------------------------------------------------------------------
+
+
+def test_every_template_is_rendered_by_these_tests(replies: list[Reply]) -> None:
+    on_disk = {path.stem for path in TEMPLATES_DIR.glob("*.j2")} - MODULES
+    rendered = {reply.template for reply in replies} | set(CHANNEL_MESSAGES)
+    assert rendered == on_disk
+
+
+def test_every_reply_renders_in_both_markups(replies: list[Reply]) -> None:
+    for reply in replies:
+        for markup in MARKUPS:
+            assert RENDERER.render(reply, markup).text.strip(), (reply, markup)
+    for markup in MARKUPS:
+        for name, text in channel_messages(markup).items():
+            assert text.strip(), (name, markup)
+
+
+def test_the_conversations_cover_every_question_and_error(chats: dict[str, Chat]) -> None:
+    asked = [r for chat in chats.values() for r in chat.of("question")]
+    assert {r.context["question"] for r in asked} == {q.id for q in FLOW.questions}
+    codes = {r.context["error"]["code"] for r in asked if r.context["error"]}
+    source = (TEMPLATES_DIR / "question.j2").read_text()
+    assert codes == set(re.findall(r'code == "(\w+)"', source))
+
+
+# -- question templates -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", FLOW.questions, ids=lambda q: q.id)
+@pytest.mark.parametrize("markup", MARKUPS)
+def test_question_template_defines_its_texts(
+    question: Question, markup: str, chats: dict[str, Chat]
+) -> None:
+    assert (TEMPLATES_DIR / "questions" / f"{question.id}.j2").is_file()
+    env = RENDERER.html if markup == "html" else RENDERER.text
+    template = env.get_template(f"questions/{question.id}.j2")
+    finished = [r.context["answers"] for chat in chats.values() for r in chat.of("summary")]
+    for answers in [{}, *finished]:
+        module = template.make_module({"answers": answers})
+        for name in ("short", "prompt", "help"):
+            assert str(getattr(module, name, "")).strip(), (name, answers)
+        choices = getattr(module, "choices", None)
+        if question.kind == Kind.CHOICE:
+            assert choices is not None
+            assert set(choices) == set(question.choices)
+            assert all(str(label).strip() for label in choices.values())
+        else:
+            assert choices is None
+
+
+def test_every_question_template_has_a_question() -> None:
+    on_disk = {path.stem for path in (TEMPLATES_DIR / "questions").glob("*.j2")}
+    assert on_disk == {q.id for q in FLOW.questions}
+
+
+def test_unknown_button_uses_the_questions_own_label(replies: list[Reply]) -> None:
+    generic = str(RENDERER.text.get_template("buttons.j2").module.unknown()).strip()
+    own_labels = set()
+    for reply in replies:
+        for button in reply.buttons:
+            if button.label != "unknown":
+                continue
+            question = RENDERER.text.get_template(f"questions/{button.press.question}.j2")
+            own = getattr(question.make_module({"answers": {}}), "unknown", None)
+            assert RENDERER.label(button) == (own or generic), button
+            own_labels.add(own)
+    assert None in own_labels and len(own_labels) > 1  # both kinds were seen
+
+
+# -- Telegram HTML ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad", ["<p>x</p>", "<b>x", "x</b>", "<b><i>x</b></i>", "a &nbsp; b", "a & b", "1 < 2"]
+)
+def test_the_html_validator_is_strict(bad: str) -> None:
+    with pytest.raises(HtmlError):
+        parse_html(bad)
+
+
+def check_telegram_html(html: str, where: object) -> None:
+    """Assert `html` is HTML Telegram accepts, with only the tags and entities it knows."""
+    try:
+        shown, _ = parse_html(html)
+    except HtmlError as error:
+        pytest.fail(f"{where}: {error}\n{html}")
+    tags = {name.lower() for name in TAG_RE.findall(html)}
+    assert tags <= TELEGRAM_TAGS, (where, tags - TELEGRAM_TAGS)
+    entities = {e for e in ENTITY_RE.findall(html) if not e.startswith("#")}
+    assert entities <= {"lt", "gt", "amp", "quot"}, (where, entities)
+    assert 0 < utf16(shown.strip()) <= MAX_TEXT_LENGTH, (where, utf16(shown))
+
+
+def test_every_reply_is_valid_telegram_html(replies: list[Reply]) -> None:
+    for reply in replies:
+        check_telegram_html(html_of(reply), reply)
+    for name, html in channel_messages("html").items():
+        check_telegram_html(html, name)
+
+
+def test_longest_answers_fit_in_one_message(chats: dict[str, Chat]) -> None:
+    chat = chats["longest"]
+    lists = chat.of("summary") + chat.of("answers")
+    network = [r for r in chat.of("question") if r.context["question"] == "network"]
+    assert lists and network
+    for reply in lists:
+        shown = visible(html_of(reply))
+        assert shown.count(LONGEST_NAME) == 3
+        assert utf16(shown) <= MAX_TEXT_LENGTH
+    for reply in network:
+        assert LONGEST_NAME in visible(html_of(reply))
+
+
+# -- escaping -----------------------------------------------------------------------------------
+
+
+def test_user_text_is_escaped_in_html_and_verbatim_in_text(chats: dict[str, Chat]) -> None:
+    chat = chats["nasty"]
+    lists = chat.of("summary") + chat.of("answers")
+    network = [r for r in chat.of("question") if r.context["question"] == "network"]
+    saved = [r for r in chat.of("question") if r.context["saved"] == NASTY_NAME]
+    assert lists and network and saved
+    for reply, count in [*((r, 3) for r in lists), *((r, 1) for r in network + saved)]:
+        html = html_of(reply)
+        assert html.count(str(escape(NASTY_NAME))) == count, html
+        assert "&lt;b&gt;&amp;*_" in html
+        assert visible(html).count(NASTY_NAME) == count
+        assert text_of(reply).count(NASTY_NAME) == count
+
+
+def test_template_syntax_typed_by_a_user_is_not_evaluated(chats: dict[str, Chat]) -> None:
+    typed = "{{ 7 * 7 }}{% for i in 'ab' %}{{ i }}{% endfor %}"
+    asked = next(r for r in chats["spravato"].of("question") if r.context["question"] == "network")
+    answers = {**asked.context["answers"], "clinic": typed}
+    reply = replace(asked, context={**asked.context, "answers": answers})
+    for markup in MARKUPS:
+        text = RENDERER.render(reply, markup).text
+        assert typed in visible_or_text(text, markup)
+        assert "49" not in text
+
+
+# -- plain text ---------------------------------------------------------------------------------
+
+
+def test_plain_text_has_no_markup(chats: dict[str, Chat]) -> None:
+    texts = [
+        (reply, text_of(reply))
+        for name, chat in chats.items()
+        if name != "nasty"  # its names are markup, shown verbatim on purpose
+        for reply in chat.replies
+    ]
+    texts += list(channel_messages("text").items())
+    for where, text in texts:
+        assert not TAG_RE.search(text), (where, text)
+        assert not ENTITY_RE.search(text), (where, text)
+
+
+def test_html_and_text_say_the_same(replies: list[Reply]) -> None:
+    for reply in replies:
+        assert visible(html_of(reply)) == text_of(reply), reply
+
+
+# -- buttons ------------------------------------------------------------------------------------
+
+
+def test_buttons_are_plain_short_labels_with_small_data(replies: list[Reply]) -> None:
+    for reply in replies:
+        for markup in MARKUPS:
+            keyboard = RENDERER.render(reply, markup).keyboard
+            assert sum(len(row) for row in keyboard) == len(reply.buttons)
+            for row in keyboard:
+                for label, data in row:
+                    assert label and label == label.strip(), (reply, label)
+                    assert len(label) <= MAX_LABEL_LENGTH, label
+                    assert not TAG_RE.search(label) and not ENTITY_RE.search(label), label
+                    assert 0 < len(data.encode()) <= MAX_CALLBACK_DATA_BYTES, data
+                    assert decode(data) is not None, data
+
+
+# -- filters ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("1500"), "$1,500"),
+        ("1500.50", "$1,500.50"),
+        ("1500.00", "$1,500"),
+        ("0", "$0"),
+        ("40.5", "$40.50"),
+        ("1000000", "$1,000,000"),
+    ],
+)
+def test_money(value: object, shown: str) -> None:
+    assert money(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("20", "20%"), ("12.5", "12.5%"), (Decimal("100"), "100%"), ("0", "0%"), ("7.25", "7.25%")],
+)
+def test_percent(value: object, shown: str) -> None:
+    assert percent(value) == shown
+
+
+# -- what the summaries say ---------------------------------------------------------------------
+
+
+def test_summary_lists_every_answer(chats: dict[str, Chat]) -> None:
+    summary = text_of(chats["spravato"].of("summary")[0])
+    for line in (
+        "• Treatment: Spravato (esketamine nasal spray)",
+        "• Insurer: Blue Cross Blue Shield of Texas",
+        "• Plan type: HMO",
+        "• Mental health company: Optum",
+        "• Benefit: Medical benefit",
+        "• Antidepressants tried: 2",
+        "• Clinic: Calm Mind Ketamine Clinic",
+        "• Clinic in network: Out of network",
+        "• Deductible: $1,500",
+        "• Deductible met so far: $500",
+        "• Cost sharing: Coinsurance (%)",
+        "• Coinsurance: 20%",
+        "• Out-of-pocket maximum: $5,000",
+        "• Out-of-pocket met so far: $1,000",
+        "• Price per session: $885",
+        "• Sessions planned: 8",
+        "You have an answer for every question.",
+    ):
+        assert line in summary
+    assert "Copay" not in summary
+
+
+def test_summary_with_unknowns(chats: dict[str, Chat]) -> None:
+    summary = text_of(chats["iv"].of("summary")[0])
+    assert "• Insurer: not known yet" in summary
+    assert "• Deductible: $0" in summary
+    assert "• Copay per session: $40.50" in summary
+    assert "Deductible met so far" not in summary
+    assert "Still to find out: 7 answers." in summary
+    everything = text_of(chats["unknown"].of("summary")[0])
+    count = len(FLOW.applicable(chats["unknown"].case.values()))
+    assert everything.count("not known yet") == count
+    assert f"Still to find out: {count} answers." in everything
+
+
+def test_network_question_names_the_clinic(chats: dict[str, Chat]) -> None:
+    def network(chat: Chat) -> Reply:
+        return next(r for r in chat.of("question") if r.context["question"] == "network")
+
+    assert "Is Calm Mind Ketamine Clinic in your plan's network?" in text_of(
+        network(chats["spravato"])
+    )
+    assert "Is the clinic in your plan's network?" in text_of(network(chats["iv"]))
+
+
+# -- safety wording -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("markup", MARKUPS)
+def test_crisis_resources_and_disclaimer(chats: dict[str, Chat], markup: str) -> None:
+    chat = chats["spravato"]
+    welcome = next(r for r in chat.of("welcome") if not r.context.get("returning"))
+
+    def shown(reply: Reply) -> str:
+        return visible_or_text(RENDERER.render(reply, markup).text, markup)
+
+    for reply in (welcome, chat.of("help")[0], chat.of("crisis")[0]):
+        assert "988" in shown(reply), reply.template
+        assert "Suicide & Crisis Lifeline" in shown(reply), reply.template
+    for reply in (welcome, chat.of("summary")[0]):
+        assert "not a guarantee" in shown(reply), reply.template

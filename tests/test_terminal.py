@@ -1,0 +1,214 @@
+"""End-to-end tests of the terminal channel: `python -m bot` as a real process behind a pipe.
+
+Each run gets its own data directory and working directory (so no `.env` is read) and an
+environment without TELEGRAM_BOT_TOKEN. Options are picked by number, as a person would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.render import Renderer
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 30
+RENDERER = Renderer()
+
+FULL_CONVERSATION = (
+    "1",  # Let's begin
+    "1",  # treatment: Spravato
+    "Aetna & <Co>",
+    "2",  # plan type: PPO
+    "1",  # separate mental health company: yes
+    "Optum",
+    "1",  # covered: yes
+    "2",  # benefit: pharmacy
+    "1",  # prior authorization: yes
+    "2",  # referral: no
+    "3",  # antidepressants tried (a typed value: the options are lettered)
+    "Calm Mind Clinic",
+    "2",  # out of network
+    "1",  # in-network options nearby: yes
+    "$1,500",
+    "$500",
+    "1",  # coinsurance
+    "20%",
+    "$5,000",
+    "1,000",
+    "$885",
+    "8",
+)
+SAVED = {
+    "treatment": "spravato",
+    "insurer": "Aetna & <Co>",
+    "plan_type": "ppo",
+    "bh_carveout": "yes",
+    "bh_company": "Optum",
+    "coverage": "yes",
+    "benefit": "pharmacy",
+    "preauth": "yes",
+    "referral": "no",
+    "trials": 3,
+    "clinic": "Calm Mind Clinic",
+    "network": "out",
+    "network_options": "yes",
+    "deductible": "1500.00",
+    "deductible_met": "500.00",
+    "cost_sharing": "coinsurance",
+    "coinsurance_pct": "20",
+    "oop_max": "5000.00",
+    "oop_met": "1000.00",
+    "price_per_session": "885.00",
+    "sessions": 8,
+}
+# Up to the deductible, knowing nothing: typed "I don't know" answers every kind of question.
+TO_DEDUCTIBLE = ("1", "idk", "idk", "idk", "idk", "idk", "idk", "idk", "idk", "idk", "idk")
+
+
+def run_bot(tmp_path: Path, *lines: str, args: tuple[str, ...] = ("chat",)) -> str:
+    """Run the bot with `lines` piped to it; return what it printed (stderr must be empty)."""
+    result = bot_process(tmp_path, lines, args)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return result.stdout
+
+
+def bot_process(
+    tmp_path: Path, lines: tuple[str, ...], args: tuple[str, ...]
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` to the end of its input."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "LOG_LEVEL")
+    }
+    env["BOT_DATA_DIR"] = str(tmp_path / "data")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
+    env["PYTHONIOENCODING"] = "utf-8"
+    cwd = tmp_path / "cwd"
+    cwd.mkdir(exist_ok=True)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env=env,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def saved_case(tmp_path: Path) -> dict[str, Any]:
+    """The case in the terminal user's TinyDB file."""
+    database = json.loads((tmp_path / "data" / "users" / "terminal.json").read_text("utf-8"))
+    return database["case"]["1"]["case"]
+
+
+def label(name: str, **args: object) -> str:
+    """A button label, as buttons.j2 words it."""
+    labels = RENDERER.text.get_template("buttons.j2").module
+    return str(getattr(labels, name)(**args)).strip()
+
+
+def prompt(question: str) -> str:
+    """The plain-text prompt of a question, as the templates word it."""
+    template = RENDERER.text.get_template(f"questions/{question}.j2")
+    return str(template.make_module({"answers": {}}).prompt)
+
+
+def test_full_conversation_is_saved_and_summarised(tmp_path: Path) -> None:
+    out = run_bot(tmp_path, *FULL_CONVERSATION)
+
+    summary = out[out.index("Your answers\n") :]
+    for line in (
+        "• Treatment: Spravato (esketamine nasal spray)",
+        "• Insurer: Aetna & <Co>",
+        "• Plan type: PPO",
+        "• Mental health company: Optum",
+        "• Benefit: Pharmacy benefit",
+        "• Antidepressants tried: 3",
+        "• Clinic: Calm Mind Clinic",
+        "• Clinic in network: Out of network",
+        "• Deductible: $1,500",
+        "• Deductible met so far: $500",
+        "• Coinsurance: 20%",
+        "• Out-of-pocket maximum: $5,000",
+        "• Out-of-pocket met so far: $1,000",
+        "• Price per session: $885",
+        "• Sessions planned: 8",
+    ):
+        assert line in summary
+    assert "Copay" not in summary
+    assert "&amp;" not in out and "<b>" not in out
+    assert "Is Calm Mind Clinic in your plan's network?" in out
+
+    case = saved_case(tmp_path)
+    assert {qid: answer["value"] for qid, answer in case["answers"].items()} == SAVED
+    assert case["mode"] == "done"
+
+    again = run_bot(tmp_path, "/start")
+    assert again.count("Welcome back.") == 2  # once on opening, once for /start
+    assert "You have answered every question." in again
+    assert f"  1) {label('summary')}" in again.splitlines()
+    assert saved_case(tmp_path)["answers"] == case["answers"]
+
+
+def test_bad_input_is_explained_and_nothing_is_saved(tmp_path: Path) -> None:
+    out = run_bot(
+        tmp_path,
+        *TO_DEDUCTIBLE,
+        "-5",
+        "abc",
+        "1,5",
+        "$1,000",
+        "idk",  # deductible met so far
+        "1",  # coinsurance
+        "150%",
+        "/quit",
+    )
+    deductible = re.escape(prompt("deductible"))
+    asked = re.findall(rf"^Question (\d+) of (\d+)\n{deductible}$", out, re.MULTILINE)
+    assert len(asked) == 4 and len(set(asked)) == 1
+    for explanation in ("can't be negative", "amount in dollars", "comma"):
+        assert re.search(rf"{explanation}.*\n\nQuestion \d+ of \d+\n{deductible}\n", out), (
+            explanation
+        )
+    coinsurance = re.escape(prompt("coinsurance_pct"))
+    assert re.search(rf"more than 100%.*\n\nQuestion \d+ of \d+\n{coinsurance}\n", out)
+
+    case = saved_case(tmp_path)
+    assert case["answers"]["deductible"]["value"] == "1000.00"
+    assert "coinsurance_pct" not in case["answers"]
+    logged = [entry["question"] for entry in case["log"]]
+    assert logged.count("deductible") == 1
+    assert "coinsurance_pct" not in logged
+    assert case["cursor"] == "coinsurance_pct"
+
+    again = run_bot(tmp_path, "/start", "1")
+    assert "Welcome back." in again
+    stopped = re.search(r"You stopped at question (\d+) of (\d+)\.", again)
+    assert stopped
+    n, total = stopped.groups()
+    assert f"  1) {label('resume', n=n, total=total)}" in again.splitlines()
+    assert re.search(rf"^Question {n} of {total}\n{coinsurance}$", again, re.MULTILINE)
+
+
+def test_without_a_token_a_one_line_notice_goes_to_stderr(tmp_path: Path) -> None:
+    result = bot_process(tmp_path, (), ())
+    assert result.returncode == 0, result.stderr
+    notice = RENDERER.message("terminal_notice", "text")
+    assert "\n" not in notice and "TELEGRAM_BOT_TOKEN" in notice
+    assert result.stderr.splitlines() == [notice]
+    assert "TELEGRAM_BOT_TOKEN" not in result.stdout
+    assert "Let's begin" in result.stdout
+
+    explicit = bot_process(tmp_path, (), ("chat",))
+    assert explicit.returncode == 0 and explicit.stderr == ""
