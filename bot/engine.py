@@ -324,7 +324,7 @@ class _Turn:
 
     def review(self) -> None:
         values = self.case.values()
-        applicable = self.flow.applicable(values)
+        applicable = self.flow.applicable(values) if values else []
         self.show(
             "answers",
             buttons=[

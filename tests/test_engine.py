@@ -533,3 +533,10 @@ def test_case_round_trips_through_a_dict():
     walk(chat, SPRAVATO_COINSURANCE)
     assert Case.from_dict(chat.case.to_dict()) == chat.case
     assert Case.from_dict(None) == Case()
+
+
+def test_answers_before_any_answer_offers_to_begin_and_nothing_to_edit():
+    chat = Chat()
+    (reply,) = chat.send(Review())
+    assert reply.context["rows"] == []
+    assert [b.label for b in reply.buttons] == ["begin"]
