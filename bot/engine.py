@@ -257,8 +257,7 @@ class _Turn:
         saved = self.case.answers.get(question.id)
         position = progress(self.flow, self.case, question.id)
         buttons = [
-            Button(Press(ANSWER, question.id, choice), "choice", {"question": question.id})
-            for choice in question.choices
+            Button(Press(ANSWER, question.id, choice), "choice") for choice in question.choices
         ]
         buttons += [
             Button(Press(ANSWER, question.id, value), "suggestion", {"value": value})
@@ -279,7 +278,6 @@ class _Turn:
             editing=editing,
             saved=saved["value"] if saved else None,
             error=error and {"code": error.code, **error.details},
-            limits={"minimum": question.minimum, "maximum": question.maximum},
             answers=values,
         )
 
