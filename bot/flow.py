@@ -123,6 +123,13 @@ FLOW: tuple[Question, ...] = (
     Question("oop_max", Kind.MONEY),
     Question("oop_met", Kind.MONEY, when=unless("oop_max", "0.00"), at_most="oop_max"),
     Question("price_per_session", Kind.MONEY, maximum=10_000),
+    Question(
+        "allowed_per_session",
+        Kind.MONEY,
+        when=only("network", "out"),
+        maximum=10_000,
+        at_most="price_per_session",
+    ),
     Question("sessions", Kind.COUNT, minimum=1, maximum=60, suggest=_sessions_suggestion),
 )
 

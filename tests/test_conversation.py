@@ -80,6 +80,6 @@ def test_coming_back_later_resumes_at_the_same_question(tmp_path):
     first.handle("3", Text("Aetna"))
     later = Conversation(UserStore(tmp_path), clock=lambda: NOW)  # a new process, days later
     (welcome,) = later.handle("3", Start())
-    assert welcome.context["returning"] and welcome.context["progress"] == (3, 22)
+    assert welcome.context["returning"] and welcome.context["progress"] == (3, 23)
     replies = later.handle("3", Press(MENU, value="continue"))
     assert replies[-1].context["question"] == "plan_type"

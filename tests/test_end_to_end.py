@@ -40,6 +40,7 @@ ANSWERS = [
     ("out-of-pocket maximum for the year", "send", "$4,000"),
     ("toward the out-of-pocket maximum", "send", "0"),
     ("charge per session", "send", "$885"),
+    ("allowed amount per session", "send", "$600"),
     ("How many sessions", "press", "8"),
 ]
 EXPECTED = {
@@ -63,6 +64,7 @@ EXPECTED = {
     "oop_max": "4000.00",
     "oop_met": "0.00",
     "price_per_session": "885.00",
+    "allowed_per_session": "600.00",
     "sessions": 8,
 }
 

@@ -105,6 +105,7 @@ SPRAVATO_COINSURANCE = {
     "oop_max": "1.5k",
     "oop_met": "0",
     "price_per_session": "$885",
+    "allowed_per_session": "$600",
     "sessions": "8",
 }
 
@@ -154,6 +155,7 @@ def test_full_walk_stores_stable_ids_decimal_strings_and_integers():
         "oop_max": "1500.00",
         "oop_met": "0.00",
         "price_per_session": "885.00",
+        "allowed_per_session": "600.00",
         "sessions": 8,
     }
     assert all(a["at"] == "2026-11-26T12:00:00+00:00" for a in chat.case.answers.values())
@@ -190,14 +192,14 @@ def test_questions_that_do_not_apply_are_skipped(changes, skipped, asked):
 def test_progress_counts_the_questions_that_apply():
     chat = Chat()
     chat.begin()
-    assert chat.last.context["progress"] == (1, 22)  # every question may apply
+    assert chat.last.context["progress"] == (1, 23)  # every question may apply
     chat.tap("iv_ketamine")
-    assert chat.last.context["progress"] == (2, 21)  # benefit is for Spravato only
+    assert chat.last.context["progress"] == (2, 22)  # benefit is for Spravato only
     chat.say("Aetna")
-    assert chat.last.context["progress"] == (3, 21)
+    assert chat.last.context["progress"] == (3, 22)
     chat.tap("hmo")
     chat.tap("no")
-    assert chat.last.context["progress"] == (5, 20)  # no mental health company to name
+    assert chat.last.context["progress"] == (5, 21)  # no mental health company to name
 
 
 def test_every_question_offers_unknown_and_stores_it():
@@ -501,9 +503,9 @@ def test_returning_user_is_offered_to_continue_at_their_question():
         chat.say(SPRAVATO_COINSURANCE[question])
     (welcome,) = chat.send(Start())
     assert welcome.context["returning"]
-    assert welcome.context["progress"] == (7, 22)
+    assert welcome.context["progress"] == (7, 23)
     assert [b.label for b in welcome.buttons] == ["resume", "review", "reset"]
-    assert welcome.buttons[0].args == {"n": 7, "total": 22}
+    assert welcome.buttons[0].args == {"n": 7, "total": 23}
     chat.tap("continue")
     assert chat.asking == "benefit"
 

@@ -154,6 +154,7 @@ def spravato_chat(names: dict[str, str]) -> Chat:
     chat.answer("oop_max", "$5,000")
     chat.answer("oop_met", "1000")
     chat.answer("price_per_session", "$885")
+    chat.answer("allowed_per_session", "$900", "$600")
     chat.answer("sessions", tap("sessions", "8"))
     assert chat.last[-1].template == "summary"
 
@@ -487,6 +488,7 @@ def test_summary_lists_every_answer(chats: dict[str, Chat]) -> None:
         "• Out-of-pocket maximum: $5,000",
         "• Out-of-pocket met so far: $1,000",
         "• Price per session: $885",
+        "• Allowed amount per session: $600",
         "• Sessions planned: 8",
         "You have an answer for every question.",
     ):

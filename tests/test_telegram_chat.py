@@ -74,7 +74,7 @@ def test_a_whole_conversation_reads_like_a_chat(bot):
     async def chat():
         welcome = await bot.send("/start")
         assert "ketamine therapy" in welcome and "988" in welcome
-        assert "Question 1 of 22" in await bot.press("Let's begin")
+        assert "Question 1 of 23" in await bot.press("Let's begin")
         assert "health insurer" in await bot.press("IV ketamine infusion")
         assert "type of plan" in await bot.send("Blue Cross <Texas> & Co")
         assert "separate company" in await bot.press("HMO")

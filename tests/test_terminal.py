@@ -42,6 +42,7 @@ FULL_CONVERSATION = (
     "$5,000",
     "1,000",
     "$885",
+    "$600",
     "8",
 )
 SAVED = {
@@ -65,6 +66,7 @@ SAVED = {
     "oop_max": "5000.00",
     "oop_met": "1000.00",
     "price_per_session": "885.00",
+    "allowed_per_session": "600.00",
     "sessions": 8,
 }
 # Up to the deductible, knowing nothing: typed "I don't know" answers every kind of question.
@@ -143,6 +145,7 @@ def test_full_conversation_is_saved_and_summarised(tmp_path: Path) -> None:
         "• Out-of-pocket maximum: $5,000",
         "• Out-of-pocket met so far: $1,000",
         "• Price per session: $885",
+        "• Allowed amount per session: $600",
         "• Sessions planned: 8",
     ):
         assert line in summary
