@@ -1,0 +1,371 @@
+"""The cost estimate: a pure function of the saved answers.
+
+Sessions are costed one by one, in order, with running deductible and
+out-of-pocket counters (see the README's "Cost estimate" section for the rules
+and for every bound used when an answer is unknown). Money is `Decimal`; each
+session's amounts are rounded to the cent, half up.
+
+An answer that is unknown turns the estimate into a range: `low` puts every
+unknown at its cheapest plausible value, `high` at its dearest. Each unknown's
+"swing" (how much it alone moves the cost from the cheapest case) ranks what
+to ask first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from bot.flow import UNKNOWN
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+FEDERAL_OOP_CAP = Decimal("10600.00")
+"""The ACA's out-of-pocket cap for one person in 2026."""
+COINSURANCE_BOUNDS = (Decimal(0), Decimal(50))
+COPAY_BOUNDS = (ZERO, Decimal("100.00"))
+# Prices seen in the domain notes: Spravato's 2019 list price per session (56 or 84 mg), and
+# the consumer-guide range per IV infusion (used for IM too: no better figure is known).
+PRICE_BOUNDS = {
+    "spravato": (Decimal("590.00"), Decimal("885.00")),
+    "iv_ketamine": (Decimal("400.00"), Decimal("800.00")),
+    "im_ketamine": (Decimal("400.00"), Decimal("800.00")),
+    "unsure": (Decimal("400.00"), Decimal("885.00")),
+}
+# Spravato's first month is 8 sessions; an IV series is commonly about 6.
+SESSION_BOUNDS = {
+    "spravato": (8, 8),
+    "iv_ketamine": (6, 6),
+    "im_ketamine": (6, 6),
+    "unsure": (6, 8),
+}
+
+LOW, HIGH = "low", "high"
+STRUCTURAL = ("coverage", "network", "cost_sharing")
+# Unknowns that only matter through another one move with it when ranking what to ask.
+DEPENDENTS = {
+    "network": ("allowed_per_session",),
+    "cost_sharing": ("coinsurance_pct", "copay"),
+    "deductible": ("deductible_met",),
+    "oop_max": ("oop_met",),
+}
+MONEY_FIELDS = (
+    "price_per_session",
+    "allowed_per_session",
+    "copay",
+    "deductible",
+    "deductible_met",
+    "oop_max",
+    "oop_met",
+    "oon_deductible",
+    "oon_deductible_met",
+)
+PERCENT_FIELDS = ("coinsurance_pct", "oon_coinsurance_pct")
+# The order in which unknowns are considered (the flow's order); ties in ranking keep it.
+UNKNOWN_ORDER = (
+    "coverage",
+    "network",
+    "deductible",
+    "deductible_met",
+    "cost_sharing",
+    "coinsurance_pct",
+    "copay",
+    "oop_max",
+    "oop_met",
+    "price_per_session",
+    "allowed_per_session",
+    "sessions",
+)
+_DEPENDENT = {dependent: parent for parent, deps in DEPENDENTS.items() for dependent in deps}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One concrete case to cost: every value known."""
+
+    covered: bool
+    in_network: bool
+    price: Decimal
+    allowed: Decimal
+    sessions: int
+    coinsurance: Decimal | None
+    """Percent of the allowed amount after the deductible; None means a copay."""
+    copay: Decimal
+    deductible: Decimal
+    deductible_met: Decimal
+    oop_max: Decimal
+    oop_met: Decimal
+
+
+@dataclass(frozen=True)
+class SessionCost:
+    """What one session costs the patient and the insurer."""
+
+    patient: Decimal
+    insurer: Decimal
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Every session's cost, in order, and the totals."""
+
+    per_session: tuple[SessionCost, ...]
+
+    @property
+    def patient_total(self) -> Decimal:
+        return sum((s.patient for s in self.per_session), ZERO)
+
+    @property
+    def insurer_total(self) -> Decimal:
+        return sum((s.insurer for s in self.per_session), ZERO)
+
+
+@dataclass(frozen=True)
+class Swing:
+    """How far one unknown alone moves the patient's total.
+
+    Moved alone from the cheapest case (everything else at its cheapest), and alone from the
+    dearest case; unknowns are ranked by the first, then the second.
+    """
+
+    question: str
+    from_cheapest: tuple[Decimal, Decimal]
+    from_dearest: tuple[Decimal, Decimal]
+
+    @property
+    def rank(self) -> tuple[Decimal, Decimal]:
+        return tuple(high - low for low, high in (self.from_cheapest, self.from_dearest))
+
+    @property
+    def moves(self) -> tuple[Decimal, Decimal]:
+        """The move to tell the user about: from the cheapest case, if it moves that one."""
+        low, high = self.from_cheapest
+        return self.from_cheapest if high > low else self.from_dearest
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """An assumption the estimate rests on: an id (worded in templates) and its figures."""
+
+    id: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The range of what the planned sessions may cost, and what it rests on."""
+
+    low: Schedule
+    high: Schedule
+    sessions: tuple[int, int]
+    unknowns: tuple[Swing, ...]
+    """The unknowns that matter, the widest first."""
+    assumptions: tuple[Assumption, ...]
+    covered: str
+    """"yes", "no" or "unknown": whether the treatment is covered."""
+
+    @property
+    def exact(self) -> bool:
+        return self.low.patient_total == self.high.patient_total
+
+
+def cost_sessions(plan: Plan) -> Schedule:
+    """Cost each session in order, advancing the deductible and out-of-pocket counters."""
+    if not plan.covered:
+        return Schedule((SessionCost(plan.price, ZERO),) * plan.sessions)
+    deductible_left = max(plan.deductible - plan.deductible_met, ZERO)
+    oop_left = max(plan.oop_max - plan.oop_met, ZERO)
+    balance_bill = ZERO if plan.in_network else max(plan.price - plan.allowed, ZERO)
+    sessions = []
+    for _ in range(plan.sessions):
+        if plan.coinsurance is None:
+            share = min(plan.copay, plan.allowed)  # the deductible does not apply to a copay
+        else:
+            toward_deductible = min(deductible_left, plan.allowed)
+            deductible_left -= toward_deductible
+            rest = plan.allowed - toward_deductible
+            share = toward_deductible + rest * plan.coinsurance / HUNDRED
+        share = min(_cents(share), oop_left)
+        oop_left -= share
+        sessions.append(SessionCost(share + balance_bill, plan.allowed - share))
+    return Schedule(tuple(sessions))
+
+
+def estimate(answers: Mapping[str, object]) -> Estimate:
+    """The estimate for saved answers (question id -> stored value; missing means unknown)."""
+    case = _Known.from_answers(answers)
+    unknowns = case.unknowns()
+    cheapest = dict.fromkeys(unknowns, LOW)
+    dearest = dict.fromkeys(unknowns, HIGH)
+    low, high = case.schedule(cheapest), case.schedule(dearest)
+    swings = []
+    for question in unknowns:
+        if question in _DEPENDENT and _DEPENDENT[question] in unknowns:
+            continue  # ranked with the question it depends on
+        moved = [q for q in (question, *DEPENDENTS.get(question, ())) if q in unknowns]
+        up = case.schedule(cheapest | dict.fromkeys(moved, HIGH)).patient_total
+        down = case.schedule(dearest | dict.fromkeys(moved, LOW)).patient_total
+        swing = Swing(question, (low.patient_total, up), (down, high.patient_total))
+        if any(swing.rank):
+            swings.append(swing)
+    return Estimate(
+        low=low,
+        high=high,
+        sessions=(len(low.per_session), len(high.per_session)),
+        unknowns=tuple(sorted(swings, key=lambda s: s.rank, reverse=True)),
+        assumptions=case.assumptions(unknowns),
+        covered=case.coverage or UNKNOWN,
+    )
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _money(value: object) -> Decimal | None:
+    if value is None or value == UNKNOWN:
+        return None
+    try:
+        return _cents(Decimal(str(value)))
+    except InvalidOperation:
+        return None
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the answers say, with None for what is not known."""
+
+    treatment: str
+    coverage: str | None
+    network: str | None
+    cost_sharing: str | None
+    values: Mapping[str, Decimal | int | None]
+    """Money and percents as Decimal, sessions as int; None when unknown."""
+
+    @classmethod
+    def from_answers(cls, answers: Mapping[str, object]) -> _Known:
+        def choice(question: str, options: tuple[str, ...]) -> str | None:
+            value = answers.get(question)
+            return value if value in options else None
+
+        values: dict[str, Decimal | int | None] = {
+            name: _money(answers.get(name)) for name in MONEY_FIELDS
+        }
+        for name in PERCENT_FIELDS:
+            percent = _money(answers.get(name))
+            values[name] = None if percent is None else percent.normalize()
+        sessions = answers.get("sessions")
+        valid = isinstance(sessions, int) and not isinstance(sessions, bool) and sessions > 0
+        values["sessions"] = sessions if valid else None
+        return cls(
+            treatment=choice("treatment", tuple(PRICE_BOUNDS)) or "unsure",
+            coverage=choice("coverage", ("yes", "no")),
+            network=choice("network", ("in", "out")),
+            cost_sharing=choice("cost_sharing", ("coinsurance", "copay")),
+            values=values,
+        )
+
+    def unknowns(self) -> tuple[str, ...]:
+        """The questions whose answers are unknown, in flow order."""
+        known = {q: getattr(self, q) for q in STRUCTURAL} | dict(self.values)
+        return tuple(q for q in UNKNOWN_ORDER if known[q] is None)
+
+    def schedule(self, sides: Mapping[str, str]) -> Schedule:
+        """The schedule with each unknown on the given side.
+
+        With the cost-sharing mode unknown, both are costed and the worse one is taken for
+        the dearest case, the better one for the cheapest.
+        """
+        modes = [self.cost_sharing] if self.cost_sharing else ["coinsurance", "copay"]
+        schedules = [cost_sessions(self.plan(sides, mode)) for mode in modes]
+        pick = max if sides.get("cost_sharing") == HIGH else min
+        return pick(schedules, key=lambda s: s.patient_total)
+
+    def plan(self, sides: Mapping[str, str], mode: str) -> Plan:
+        """The concrete plan with each unknown at its cheapest or dearest plausible value."""
+
+        def pick(question: str, cheapest, dearest):
+            known = self.values.get(question)
+            if known is not None:
+                return known
+            return dearest if sides.get(question) == HIGH else cheapest
+
+        price = pick("price_per_session", *PRICE_BOUNDS[self.treatment])
+        in_network = self.network == "in" if self.network else sides.get("network") != HIGH
+        # Out of network, an unknown allowed amount ranges from the price (no balance bill)
+        # down to nothing (no out-of-network benefit, as with most HMO and EPO plans).
+        allowed = price if in_network else ZERO
+        allowed = pick("allowed_per_session", price, allowed)
+        # What is known to be met bounds the unknown limits from below.
+        known = {k: self.values[k] or ZERO for k in ("deductible_met", "oop_met")}
+        top = min(self.values["oop_max"] or FEDERAL_OOP_CAP, FEDERAL_OOP_CAP)
+        deductible = pick("deductible", known["deductible_met"], max(top, known["deductible_met"]))
+        deductible_met = min(pick("deductible_met", deductible, ZERO), deductible)
+        oop_max = pick("oop_max", max(deductible, known["oop_met"]), FEDERAL_OOP_CAP)
+        plan = Plan(
+            covered=self.coverage == "yes" if self.coverage else sides.get("coverage") != HIGH,
+            in_network=in_network,
+            price=price,
+            allowed=min(allowed, price),
+            sessions=pick("sessions", *SESSION_BOUNDS[self.treatment]),
+            coinsurance=pick("coinsurance_pct", *COINSURANCE_BOUNDS)
+            if mode == "coinsurance"
+            else None,
+            copay=pick("copay", *COPAY_BOUNDS),
+            deductible=deductible,
+            deductible_met=deductible_met,
+            oop_max=oop_max,
+            oop_met=pick("oop_met", oop_max, min(deductible_met, oop_max)),
+        )
+        return plan if in_network else self.out_of_network(plan)
+
+    def out_of_network(self, plan: Plan) -> Plan:
+        """Use a separate out-of-network deductible and coinsurance, when they were given."""
+        deductible = self.values["oon_deductible"]
+        if deductible is not None:
+            met = min(self.values["oon_deductible_met"] or ZERO, deductible)
+            plan = replace(plan, deductible=deductible, deductible_met=met)
+        coinsurance = self.values["oon_coinsurance_pct"]
+        if coinsurance is not None and plan.coinsurance is not None:
+            plan = replace(plan, coinsurance=coinsurance)
+        return plan
+
+    def assumptions(self, unknowns: tuple[str, ...]) -> tuple[Assumption, ...]:
+        """What the estimate assumes, as ids with their figures."""
+        found = [Assumption("one_plan_year")]
+        if self.coverage == "no":
+            found.append(Assumption("not_covered"))
+        if "price_per_session" in unknowns:
+            low, high = PRICE_BOUNDS[self.treatment]
+            found.append(Assumption("price_range", {"low": low, "high": high}))
+        if self.treatment == "spravato":
+            found.append(Assumption("spravato_price_is_all_in"))
+        if "sessions" in unknowns:
+            low, high = SESSION_BOUNDS[self.treatment]
+            found.append(Assumption("sessions_default", {"low": low, "high": high}))
+        if self.network == "in" and self.values["allowed_per_session"] is None:
+            found.append(Assumption("allowed_is_price"))
+        if self.network != "in" and "allowed_per_session" in unknowns:
+            found.append(Assumption("allowed_unknown"))
+        if self.network != "in" and self.values["oon_deductible"] is None:
+            found.append(Assumption("out_of_network_same_cost_sharing"))
+        if self.cost_sharing != "coinsurance":
+            found.append(Assumption("copay_skips_deductible"))
+        if "coinsurance_pct" in unknowns and self.cost_sharing != "copay":
+            low, high = COINSURANCE_BOUNDS
+            found.append(Assumption("coinsurance_bounds", {"low": low, "high": high}))
+        if "copay" in unknowns and self.cost_sharing != "coinsurance":
+            low, high = COPAY_BOUNDS
+            found.append(Assumption("copay_bounds", {"low": low, "high": high}))
+        if "deductible" in unknowns:
+            found.append(Assumption("deductible_bounds", {"cap": FEDERAL_OOP_CAP}))
+        if "deductible_met" in unknowns:
+            found.append(Assumption("deductible_met_bounds"))
+        if "oop_max" in unknowns:
+            found.append(Assumption("oop_max_bounds", {"cap": FEDERAL_OOP_CAP}))
+        if "oop_met" in unknowns:
+            found.append(Assumption("oop_met_bounds"))
+        found.append(Assumption("individual_plan"))
+        return tuple(found)
