@@ -4,6 +4,8 @@ Usage:
     python -m bot            Telegram if TELEGRAM_BOT_TOKEN is set, else the terminal
     python -m bot chat       the conversation in this terminal (works through a pipe)
     python -m bot telegram   Telegram (needs TELEGRAM_BOT_TOKEN)
+    python -m bot estimate ANSWERS.json [--json]
+                             the cost estimate for an answers file (schema in the README)
     python -m bot --version
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from bot import __version__
 from bot.config import Settings
@@ -27,13 +30,22 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run what it asks for."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("mode", nargs="?", choices=("chat", "telegram"), help="default: automatic")
+    modes = parser.add_subparsers(dest="mode", metavar="{chat,telegram,estimate}")
+    modes.add_parser("chat", help="the conversation in this terminal")
+    modes.add_parser("telegram", help="the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    estimate = modes.add_parser("estimate", help="the cost estimate for an answers file")
+    estimate.add_argument("answers", type=Path, help="a JSON file of answers")
+    estimate.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
     _configure_logging(settings.log_level)
     flow = Flow()
     renderer = Renderer(flow)
+    if args.mode == "estimate":
+        from bot import estimate_command
+
+        return estimate_command.run(args.answers, as_json=args.json, renderer=renderer)
     store = UserStore(settings.data_dir)
     removed = store.cleanup_temp_files()
     if removed:

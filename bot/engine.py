@@ -14,7 +14,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from bot.callscript import build_call_script
 from bot.crisis import mentions_crisis
+from bot.estimate import estimate
 from bot.flow import UNKNOWN, YES_NO, Flow, Kind, Question
 from bot.parsing import (
     ParseError,
@@ -90,6 +92,16 @@ class Reset:
 
 
 @dataclass(frozen=True)
+class Estimate:
+    """/estimate: the cost estimate from what has been answered so far."""
+
+
+@dataclass(frozen=True)
+class CallScript:
+    """/callscript: the checklist for the call to the insurer."""
+
+
+@dataclass(frozen=True)
 class Back:
     """/back: the previous question."""
 
@@ -109,7 +121,17 @@ class Unsupported:
 
 
 ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM = "a", "k", "b", "e", "m", "r"
-MENU_ITEMS = ("begin", "continue", "review", "reset", "summary")
+MENU_ITEMS = (
+    "begin",
+    "continue",
+    "review",
+    "reset",
+    "summary",
+    "estimate",
+    "callscript",
+    "table",
+    "download",
+)
 SEPARATOR = ":"
 
 
@@ -135,7 +157,7 @@ def decode(data: str) -> Press | None:
     return Press(*parts)
 
 
-Event = Start | Help | Review | Reset | Back | Text | Unsupported | Press
+Event = Start | Help | Review | Reset | Back | Text | Unsupported | Estimate | CallScript | Press
 
 
 # -- what to show -------------------------------------------------------------------------------
@@ -161,6 +183,8 @@ class Reply:
     """Shown in place of the message whose button was pressed (Telegram edits it)."""
     notice: bool = False
     """A short notice (Telegram shows it as the answer to the button press)."""
+    attachment: str | None = None
+    """A document to send with this message: the template that renders it (plain text)."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +253,10 @@ class _Turn:
                 self.show("help", unknown_command=unknown_command, buttons=[self.resume_button()])
             case Review():
                 self.review()
+            case Estimate():
+                self.estimate()
+            case CallScript():
+                self.call_script()
             case Reset():
                 self.ask_reset()
             case Back():
@@ -282,15 +310,38 @@ class _Turn:
         )
 
     def summary(self) -> None:
+        """The answers, then the estimate and the call script built from them."""
         values = self.case.values()
         rows = [(q.id, values.get(q.id)) for q in self.flow.applicable(values)]
         self.show(
             "summary",
-            buttons=[Button(Press(MENU, value=m), m) for m in ("review", "reset")],
             rows=rows,
             unknown=[qid for qid, value in rows if value in (UNKNOWN, "unsure")],
             answers=values,
         )
+        self.estimate()
+        self.call_script()
+
+    def current_answers(self) -> dict[str, Any]:
+        """The answers to the questions that apply (an answer left behind by a change is not)."""
+        values = self.case.values()
+        return {q.id: values[q.id] for q in self.flow.applicable(values) if q.id in values}
+
+    def estimate(self) -> None:
+        answers = self.current_answers()
+        buttons = [Button(Press(MENU, value="table"), "table")]
+        if self.case.mode != DONE:
+            buttons.append(self.resume_button())
+        self.show("estimate", buttons=buttons, estimate=estimate(answers), answers=answers)
+
+    def call_script(self) -> None:
+        answers = self.current_answers()
+        buttons = [Button(Press(MENU, value="download"), "download")]
+        if self.case.mode == DONE:
+            buttons += [Button(Press(MENU, value=m), m) for m in ("review", "reset")]
+        else:
+            buttons.append(self.resume_button())
+        self.show("callscript", buttons=buttons, script=build_call_script(answers), answers=answers)
 
     def welcome(self) -> None:
         if not self.case.answers:
@@ -400,7 +451,8 @@ class _Turn:
                 self.answer(question, text, typed=True)
                 return
         if self.case.mode == DONE:
-            self.show("finished", buttons=[Button(Press(MENU, value=m), m) for m in MENU_ITEMS[2:]])
+            finished = ("summary", "estimate", "callscript", "review", "reset")
+            self.show("finished", buttons=[Button(Press(MENU, value=m), m) for m in finished])
         else:
             self.welcome()
 
@@ -431,6 +483,17 @@ class _Turn:
     def menu(self, item: str) -> None:
         if item == "review":
             self.review()
+        elif item == "estimate":
+            self.estimate()
+        elif item == "callscript":
+            self.call_script()
+        elif item == "table":
+            answers = self.current_answers()
+            self.show("estimate_table", estimate=estimate(answers), answers=answers)
+        elif item == "download":
+            answers = self.current_answers()
+            context = {"script": build_call_script(answers), "answers": answers}
+            self.replies.append(Reply("callscript_sent", context, attachment="callscript_document"))
         elif item == "reset":
             self.ask_reset()
         elif item == "summary" and next_question(self.flow, self.case) is None:

@@ -121,6 +121,16 @@ class Schedule:
     def insurer_total(self) -> Decimal:
         return sum((s.insurer for s in self.per_session), ZERO)
 
+    def runs(self) -> list[tuple[int, int, SessionCost]]:
+        """(first, last, cost) for each run of sessions that cost the same, numbered from 1."""
+        runs: list[tuple[int, int, SessionCost]] = []
+        for number, cost in enumerate(self.per_session, start=1):
+            if runs and runs[-1][2] == cost:
+                runs[-1] = (runs[-1][0], number, cost)
+            else:
+                runs.append((number, number, cost))
+        return runs
+
 
 @dataclass(frozen=True)
 class Swing:

@@ -32,6 +32,12 @@ _SHORT_LABEL = 22
 _GROUPED = ("choice", "suggestion", "edit")
 
 
+MESSAGE_LIMIT = 4096
+"""Telegram's limit on a message's length, in UTF-16 code units."""
+ATTACHMENT_FILES = {"callscript_document": "call-script.txt"}
+"""The file name each attachment template is sent as."""
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A message ready to send: its text and its keyboard."""
@@ -93,6 +99,11 @@ class Renderer:
         env = self.html if markup == "html" else self.text
         return env.get_template(f"{template}.j2").render(**context).strip()
 
+    def attachment(self, reply: Reply) -> tuple[str, bytes]:
+        """The file name and content of the document a reply carries."""
+        text = self.message(reply.attachment, "text", **reply.context) + "\n"
+        return ATTACHMENT_FILES[reply.attachment], text.encode("utf-8")
+
     def label(self, button: Button) -> str:
         """A button's label, in plain text."""
         labels = self.text.get_template("buttons.j2").module
@@ -126,6 +137,27 @@ class Renderer:
         """The bot's commands and their descriptions, for the menu and /help."""
         module = self.text.get_template("commands.j2").module
         return list(module.commands.items())
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split text into messages within Telegram's limit, at blank lines, else at line ends.
+
+    Templates keep each paragraph's HTML tags balanced, so every part stays valid HTML.
+    """
+    parts: list[str] = []
+    for paragraph in text.split("\n\n"):
+        pieces = [paragraph] if _length(paragraph) <= limit else paragraph.split("\n")
+        for index, piece in enumerate(pieces):
+            joiner = "\n" if index else "\n\n"
+            if parts and _length(parts[-1] + joiner + piece) <= limit:
+                parts[-1] += joiner + piece
+            else:
+                parts.append(piece)
+    return parts
+
+
+def _length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _pairs(group: list[tuple[str, str]]) -> Keyboard:

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
 
+from bot.estimate import estimate
+from bot.render import money
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 20.0
 
@@ -127,23 +130,41 @@ def world(tmp_path):
     assert "TEST-token" not in bot.log(), "the token leaked into the log"
 
 
-def act(fake: FakeTelegram, user: int, kind: str, what: str, expect: str = "") -> None:
-    """Send text or press a button, then wait for a new message (containing `expect`)."""
+DOWNLOAD = "Download the call script"
+
+
+def act(
+    fake: FakeTelegram, user: int, kind: str, what: str, expect: str = "", message_id=None
+) -> list[str]:
+    """Send text or press a button, wait for the bot's answer, and return its new messages.
+
+    The bot's turn is over when a new message (containing `expect`) has arrived and, once
+    the questions are done, when the call script's download button has.
+    """
     before = len(fake.messages(user))
     if kind == "press":
-        fake.press(user, what)
+        fake.press(user, what, message_id=message_id)
     else:
         fake.send_text(user, what)
-    fake.wait_for(lambda f: len(f.messages(user)) > before and expect in f.last_text(user), TIMEOUT)
+
+    def answered(f: FakeTelegram) -> bool:
+        new = [m.get("text", m.get("caption", "")) for m in f.messages(user)[before:]]
+        if not new or expect not in new[-1]:
+            return False
+        return not any(text.startswith("Your answers") for text in new) or any(
+            label == DOWNLOAD for label, _ in f.buttons(user)
+        )
+
+    fake.wait_for(answered, TIMEOUT)
+    return [m.get("text", m.get("caption", "")) for m in fake.messages(user)[before:]]
 
 
-def answer_current(fake: FakeTelegram, user: int) -> str:
-    """Answer the question the user is looking at; return which one it was."""
+def answer_current(fake: FakeTelegram, user: int) -> tuple[str, list[str]]:
+    """Answer the question the user is looking at; return which one it was and the replies."""
     text = fake.last_text(user)
     for phrase, kind, what in ANSWERS:
         if phrase in text:
-            act(fake, user, kind, what)
-            return phrase
+            return phrase, act(fake, user, kind, what)
     raise AssertionError(f"unexpected message: {text!r}")
 
 
@@ -153,22 +174,59 @@ def saved_answers(workdir: Path, user: int) -> dict:
     return {qid: answer["value"] for qid, answer in record["case"]["answers"].items()}
 
 
-def test_a_full_conversation_from_start_to_summary(world, tmp_path):
+def finish(fake: FakeTelegram, user: int) -> tuple[list[str], list[str]]:
+    """Answer questions until the summary; return the phrases asked and the final replies."""
+    asked, replies = [], []
+    while not any(text.startswith("Your answers") for text in replies):
+        phrase, replies = answer_current(fake, user)
+        asked.append(phrase)
+    return asked, replies
+
+
+def test_a_full_conversation_through_the_estimate_and_the_call_script(world, tmp_path):
     fake, bot = world
     user = 111
     act(fake, user, "send", "/start")
     assert "ketamine therapy" in fake.last_text(user)
     act(fake, user, "press", "Let's begin")
-    asked = []
-    while "Your answers" not in fake.last_text(user):
-        asked.append(answer_current(fake, user))
-    summary = fake.last_text(user)
+    asked, (summary, cost, *script) = finish(fake, user)
+    assert asked == [phrase for phrase, _, _ in ANSWERS]
+    assert saved_answers(tmp_path, user) == EXPECTED
+
     assert "Insurer: Aetna <Choice> POS II & more" in summary
     assert "Price per session: $885" in summary
     assert "Still to find out: 1 answer" in summary
-    assert asked == [phrase for phrase, _, _ in ANSWERS]
-    assert saved_answers(tmp_path, user) == EXPECTED
-    assert [c["command"] for c in fake.commands] == ["start", "answers", "back", "help", "reset"]
+    expected = estimate(EXPECTED)
+    low, high = (money(s.patient_total) for s in (expected.low, expected.high))
+    assert f"About {low} to {high} for you for 8 sessions" in cost
+    assert "Covered for depression" in cost  # the unknown to ask about first
+    call_script = "\n".join(script)
+    for fact in ("G2082", "J0013", "Optum", "network-gap exception", "Write down"):
+        assert fact in call_script, fact
+
+    act(fake, user, "press", DOWNLOAD)
+    document = fake.documents[-1]
+    assert document.file_name == "call-script.txt"
+    printable = document.data.decode("utf-8")
+    assert "Aetna <Choice> POS II & more" in printable and "____" in printable
+    estimate_message = next(
+        m for m in fake.messages(user) if m.get("text", "").startswith("Cost estimate")
+    )
+    (per_session,) = act(
+        fake, user, "press", "Cost per session", message_id=estimate_message["message_id"]
+    )
+    assert "Sessions 1 to 8" in per_session or "Session 1:" in per_session
+    (again, *_) = act(fake, user, "send", "/estimate")
+    assert "Cost estimate" in again
+    assert [c["command"] for c in fake.commands] == [
+        "start",
+        "answers",
+        "estimate",
+        "callscript",
+        "back",
+        "help",
+        "reset",
+    ]
     assert bot.stop() == 0
 
 
@@ -193,6 +251,5 @@ def test_a_user_cut_off_by_sigkill_resumes_with_every_acknowledged_answer(world,
     assert after_restart.items() >= acknowledged.items(), "an acknowledged answer was lost"
     assert len(after_restart) <= 10
     act(fake, user, "press", next(label for label, _ in fake.buttons(user) if "Continue" in label))
-    while "Your answers" not in fake.last_text(user):
-        answer_current(fake, user)
+    finish(fake, user)
     assert saved_answers(tmp_path, user) == EXPECTED

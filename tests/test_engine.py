@@ -15,7 +15,9 @@ from bot.engine import (
     KEEP,
     MENU,
     Back,
+    CallScript,
     Case,
+    Estimate,
     Help,
     Press,
     Reply,
@@ -62,6 +64,10 @@ class Chat:
     @property
     def last(self) -> Reply:
         return self.replies[-1]
+
+    def reply(self, template: str) -> Reply | None:
+        """The reply of the last turn made with `template`, if any."""
+        return next((r for r in self.replies if r.template == template), None)
 
     @property
     def asking(self) -> str | None:
@@ -132,7 +138,7 @@ def test_full_walk_stores_stable_ids_decimal_strings_and_integers():
     chat.begin()
     assert chat.asking == "treatment"
     walk(chat, SPRAVATO_COINSURANCE)
-    assert chat.last.template == "summary"
+    assert chat.reply("summary")
     assert chat.case.mode == DONE
     assert chat.answers() == {
         "treatment": "spravato",
@@ -183,7 +189,7 @@ def test_questions_that_do_not_apply_are_skipped(changes, skipped, asked):
     while chat.asking:
         seen.append(chat.asking)
         chat.say(script[chat.asking])
-    assert chat.last.template == "summary"
+    assert chat.reply("summary")
     assert not skipped & set(seen)
     assert asked <= set(seen)
     assert "copay" not in seen or "coinsurance_pct" not in seen
@@ -213,11 +219,11 @@ def test_every_question_offers_unknown_and_stores_it():
             chat.tap("unsure")
         else:
             chat.tap("unknown")
-    assert chat.last.template == "summary"
+    assert chat.reply("summary")
     values = chat.answers()
     assert values.pop("treatment") == "unsure"
     assert set(values.values()) == {"unknown"}
-    assert set(chat.last.context["unknown"]) == {"treatment", *values}
+    assert set(chat.reply("summary").context["unknown"]) == {"treatment", *values}
 
 
 @pytest.mark.parametrize("typed", ["idk", "I don't know", "not sure", "?", "Unknown"])
@@ -273,7 +279,7 @@ def test_back_from_the_summary_goes_to_the_last_question():
     chat.send(Back())
     assert chat.asking == "sessions"
     chat.tap("keep")
-    assert chat.last.template == "summary"
+    assert chat.reply("summary")
 
 
 @pytest.mark.parametrize(
@@ -342,7 +348,7 @@ def test_answers_lists_applicable_questions_and_edit_returns_to_summary():
     assert chat.asking == "insurer"
     assert chat.last.context["editing"] and chat.last.context["progress"] is None
     chat.say("Cigna")
-    assert chat.last.template == "summary"
+    assert chat.reply("summary")
     assert chat.answers()["insurer"] == "Cigna"
 
 
@@ -354,7 +360,7 @@ def test_an_edit_that_makes_a_question_apply_asks_it_on_the_way_back():
     chat.tap("spravato")
     assert chat.asking == "benefit"
     chat.tap("pharmacy")
-    assert chat.last.template == "summary"
+    assert chat.reply("summary")
 
 
 def test_lowering_the_deductible_below_what_was_met_asks_the_met_amount_again():
@@ -371,7 +377,7 @@ def test_lowering_the_deductible_below_what_was_met_asks_the_met_amount_again():
         "at": NOW.isoformat(),
     }
     chat.say("400")
-    assert chat.last.template == "summary"
+    assert chat.reply("summary")
 
 
 def test_back_while_editing_returns_to_the_answers_list():
@@ -468,7 +474,7 @@ def test_reset_asks_first_and_cancel_keeps_everything():
     assert confirm.template == "reset_confirm"
     chat.tap("reset_no")
     assert chat.answers() == saved
-    assert chat.last.template == "summary"
+    assert chat.reply("summary")
 
 
 def test_reset_confirmed_keeps_the_old_case_aside_and_starts_again():
@@ -542,3 +548,45 @@ def test_answers_before_any_answer_offers_to_begin_and_nothing_to_edit():
     (reply,) = chat.send(Review())
     assert reply.context["rows"] == []
     assert [b.label for b in reply.buttons] == ["begin"]
+
+
+def test_the_end_shows_the_summary_then_the_estimate_then_the_call_script():
+    chat = Chat()
+    chat.begin()
+    walk(chat, SPRAVATO_COINSURANCE)
+    assert [r.template for r in chat.replies][-3:] == ["summary", "estimate", "callscript"]
+    estimate = chat.reply("estimate").context["estimate"]
+    # Out of network at $885 with $600 allowed: $285 billed above the allowed amount each time.
+    assert all(s.patient >= 285 for s in estimate.low.per_session)
+    assert [b.label for b in chat.last.buttons] == ["download", "review", "reset"]
+    (sent,) = chat.send(Press(MENU, value="download"))
+    assert sent.attachment == "callscript_document"
+    (table,) = chat.send(Press(MENU, value="table"))
+    assert table.template == "estimate_table"
+
+
+def test_estimate_and_call_script_work_at_any_time_on_what_is_answered():
+    chat = Chat()
+    chat.begin()
+    chat.tap("iv_ketamine")
+    (reply,) = chat.send(Estimate())
+    assert reply.template == "estimate"
+    assert reply.context["answers"] == {"treatment": "iv_ketamine"}
+    assert reply.context["estimate"].high.patient_total == 6 * 800  # not covered, 6 sessions
+    assert "resume" in {b.label for b in reply.buttons}
+    (script,) = chat.send(CallScript())
+    assert script.template == "callscript"
+    assert not chat.changed
+    chat.tap("continue")
+    assert chat.asking == "insurer"
+
+
+def test_an_answer_that_no_longer_applies_is_left_out_of_the_estimate():
+    chat = Chat()
+    chat.begin()
+    walk(chat, SPRAVATO_COINSURANCE)
+    chat.send(Press(EDIT, "network"))
+    chat.tap("in")
+    answers = chat.reply("estimate").context["answers"]
+    assert "allowed_per_session" not in answers  # asked only out of network
+    assert chat.answers()["allowed_per_session"] == "600.00"  # kept, in case they switch back

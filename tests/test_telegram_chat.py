@@ -98,8 +98,13 @@ def test_a_whole_conversation_reads_like_a_chat(bot):
         await bot.send("$6,000")
         await bot.send("1.5k")
         await bot.send("$450")
-        summary = await bot.send("6")
-        assert "Your answers" in summary
+        before = len(bot.fake.messages(USER))
+        await bot.send("6")
+        summary, estimate, *script = [m["text"] for m in bot.fake.messages(USER)[before:]]
+        assert summary.startswith("Your answers")
+        assert "Cost estimate" in estimate and "for 6 sessions" in estimate
+        assert any("J3490" in part for part in script)  # IV ketamine's drug code
+        assert "Download the call script" in [label for label, _ in bot.fake.buttons(USER)]
         assert "Insurer: Blue Cross <Texas> & Co" in summary
         assert "Copay per session: $40" in summary
         assert "Covered for depression: not known yet" in summary
@@ -254,7 +259,9 @@ def test_answers_then_change_returns_to_the_summary(bot):
         assert "Your saved answers" in listing
         await bot.press("Insurer")
         assert "Changing an answer" in bot.fake.last_text(USER)
-        assert "Your answers" in await bot.send("Kaiser")
+        before = len(bot.fake.messages(USER))
+        await bot.send("Kaiser")
+        assert bot.fake.messages(USER)[before]["text"].startswith("Your answers")
 
     run(chat())
     assert bot.answers()["insurer"] == "Kaiser"
@@ -263,7 +270,7 @@ def test_answers_then_change_returns_to_the_summary(bot):
 def test_the_command_menu_lists_the_commands(bot):
     run(bot.channel.post_init(bot.app))
     names = [command["command"] for command in bot.fake.commands]
-    assert names == ["start", "answers", "back", "help", "reset"]
+    assert names == ["start", "answers", "estimate", "callscript", "back", "help", "reset"]
 
 
 def test_record_on_disk_is_json_with_the_update_id(bot, tmp_path):
@@ -274,3 +281,21 @@ def test_record_on_disk_is_json_with_the_update_id(bot, tmp_path):
     run(chat())
     record = json.loads((tmp_path / "users" / f"{USER}.json").read_text())["case"]["1"]
     assert record["last_update_id"] == bot.offset - 1
+
+
+def test_a_long_call_script_is_split_into_valid_messages_and_offered_as_a_file(bot):
+    async def chat():
+        await bot.send("/start")
+        await bot.press("Let's begin")
+        await bot.press("Not sure yet")
+        before = len(bot.fake.messages(USER))
+        await bot.send("/callscript")
+        parts = [m["text"] for m in bot.fake.messages(USER)[before:]]
+        assert len(parts) >= 2  # longer than one Telegram message
+        assert all(len(part) <= 4096 for part in parts)
+        await bot.press("Download the call script")
+        (document,) = bot.fake.documents
+        assert document.file_name == "call-script.txt"
+        assert "J0013" in document.data.decode() and "J3490" in document.data.decode()
+
+    run(chat())

@@ -215,3 +215,19 @@ def test_without_a_token_a_one_line_notice_goes_to_stderr(tmp_path: Path) -> Non
 
     explicit = bot_process(tmp_path, (), ("chat",))
     assert explicit.returncode == 0 and explicit.stderr == ""
+
+
+def test_the_end_shows_the_estimate_and_the_call_script_and_saves_the_printable_file(
+    tmp_path: Path,
+) -> None:
+    out = run_bot(tmp_path, *FULL_CONVERSATION, "1")  # 1) Download the call script
+    estimate = out[out.index("Cost estimate\n") :]
+    assert "for you for 8 sessions" in estimate
+    assert f"  1) {label('download')}" in out.splitlines()
+    saved = tmp_path / "cwd" / "call-script.txt"
+    assert f"The printable call script is saved as {saved}." in out
+    printable = saved.read_text("utf-8")
+    assert "Aetna & <Co>" in printable and "G2082" in printable and "____" in printable
+
+    per_session = run_bot(tmp_path, "/estimate", "1")  # 1) Cost per session
+    assert "Cost per session\n" in per_session and "you $" in per_session

@@ -34,8 +34,21 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.conversation import Conversation
-from bot.engine import Back, Event, Help, Reply, Reset, Review, Start, Text, Unsupported, decode
-from bot.render import Keyboard, Renderer
+from bot.engine import (
+    Back,
+    CallScript,
+    Estimate,
+    Event,
+    Help,
+    Reply,
+    Reset,
+    Review,
+    Start,
+    Text,
+    Unsupported,
+    decode,
+)
+from bot.render import Keyboard, Renderer, split_message
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +56,8 @@ COMMANDS: dict[str, Event] = {
     "start": Start(),
     "help": Help(),
     "answers": Review(),
+    "estimate": Estimate(),
+    "callscript": CallScript(),
     "reset": Reset(),
     "back": Back(),
 }
@@ -154,9 +169,19 @@ class TelegramChannel:
             if reply.replaces_pressed and query is not None and query.message is not None:
                 await _quietly(query.edit_message_text(rendered.text, parse_mode=ParseMode.HTML))
                 continue
-            await update.effective_chat.send_message(
-                rendered.text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+            if reply.attachment is not None:
+                filename, content = self.renderer.attachment(reply)
+                await update.effective_chat.send_document(
+                    content, filename=filename, caption=rendered.text, parse_mode=ParseMode.HTML
+                )
+                continue
+            parts = split_message(rendered.text)
+            for number, part in enumerate(parts, start=1):
+                await update.effective_chat.send_message(
+                    part,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if number == len(parts) else None,
+                )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failure without the user's data."""

@@ -12,10 +12,23 @@ from __future__ import annotations
 
 import string
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import Conversation
-from bot.engine import Back, Event, Help, Reply, Reset, Review, Start, Text, decode
+from bot.engine import (
+    Back,
+    CallScript,
+    Estimate,
+    Event,
+    Help,
+    Reply,
+    Reset,
+    Review,
+    Start,
+    Text,
+    decode,
+)
 from bot.render import Renderer
 
 TERMINAL_USER = "terminal"
@@ -23,6 +36,8 @@ COMMANDS: dict[str, Event] = {
     "/start": Start(),
     "/help": Help(),
     "/answers": Review(),
+    "/estimate": Estimate(),
+    "/callscript": CallScript(),
     "/reset": Reset(),
     "/back": Back(),
 }
@@ -39,12 +54,15 @@ class TerminalChannel:
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
         key: str = TERMINAL_USER,
+        downloads: Path | None = None,
     ) -> None:
         self.conversation = conversation
         self.renderer = renderer
         self.stdin = stdin
         self.stdout = stdout
         self.key = key
+        self.downloads = downloads or Path.cwd()
+        """Where documents (the printable call script) are saved."""
         self.options: dict[str, str] = {}
         """What the user can type to press a button -> the button's data."""
 
@@ -80,6 +98,12 @@ class TerminalChannel:
             if reply.replaces_pressed:
                 continue  # Telegram edits the pressed message; here the next question says it
             rendered = self.renderer.render(reply, "text")
+            if reply.attachment is not None:
+                filename, content = self.renderer.attachment(reply)
+                path = self.downloads / filename
+                path.write_bytes(content)
+                self.say(self.renderer.message("terminal_saved", "text", path=path))
+                continue
             buttons = [entry for row in rendered.keyboard for entry in row]
             if buttons:
                 keys = string.ascii_lowercase if _asks_typed_value(reply) else _numbers()

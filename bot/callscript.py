@@ -1,0 +1,227 @@
+"""The call-script checklist: what to have ready, ask and write down when calling the insurer.
+
+A pure function of the saved answers (question id -> stored value; a missing
+answer counts as unknown). It returns plain data that names WHAT to include by
+stable ids; every word lives in templates/callscript_items.j2, which both the
+chat version (templates/callscript.j2) and the printable one
+(templates/callscript_document.j2) use.
+
+Usage:
+    script = build_call_script(case.values())
+    Reply("callscript", {"script": script, "answers": case.values()})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bot.flow import UNKNOWN, Answers, Flow
+
+SPRAVATO, IV_KETAMINE, IM_KETAMINE, UNSURE = "spravato", "iv_ketamine", "im_ketamine", "unsure"
+GOVERNMENT_PLANS = ("medicare", "medicaid")
+REFERRAL_PLANS = ("hmo", "pos")
+USUAL_MINIMUM_TRIALS = 2
+
+# Statuses of a prior-authorization criterion; UNKNOWN is the fourth.
+MET, NOT_MET, TO_CHECK = "met", "not_met", "to_check"
+
+FLOW = Flow()
+
+BEFORE = ("member_card", "phone", "clinic_ids", "prescriber")
+WRITE_DOWN = (
+    "date_time",
+    "representative",
+    "reference_number",
+    "auth_number",
+    "approved_units_dates",
+)
+IF_DENIED = ("denial_in_writing", "internal_appeal", "external_review", "parity_red_flags")
+PREAUTH_ASK = ("who_submits", "documents_needed", "decision_time", "approval_scope", "auth_number")
+PREAUTH_DOCUMENTS = ("trial_history", "rating_scale", "psychiatrist_letter")
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One thing to ask the insurer."""
+
+    id: str
+    questions: tuple[str, ...]
+    """The flow questions its answer settles (those that apply or may still apply)."""
+    unknown: bool
+    """Whether what it settles, or an answer it depends on, is still unknown (or missing)."""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A usual prior-authorization criterion and how it stands by the answers."""
+
+    id: str
+    status: str
+    """MET, NOT_MET or UNKNOWN from the answers; TO_CHECK when the bot does not ask about it."""
+
+
+@dataclass(frozen=True)
+class PriorAuth:
+    """The prior-authorization section."""
+
+    required: str
+    """The preauth answer: "yes", "no" or "unknown"."""
+    criteria: tuple[Criterion, ...]
+    documents: tuple[str, ...]
+    ask: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CallScript:
+    """What the checklist for one call contains, by item id."""
+
+    treatment: str
+    """spravato, iv_ketamine, im_ketamine, or unsure (also when not answered)."""
+    phone: str
+    """"carveout": call the behavioral health company; "card": the number on the card."""
+    not_covered: bool
+    """The user was told it is not covered: the denial section comes first."""
+    before: tuple[str, ...]
+    notes: tuple[str, ...]
+    ask: tuple[Ask, ...]
+    """Unknown ones first, otherwise in the order of the flow."""
+    preauth: PriorAuth
+    write_down: tuple[str, ...]
+    if_denied: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able copy; the templates accept it as well as the object."""
+        return asdict(self)
+
+
+class _Facts:
+    """The answers, read the way the checklist needs them."""
+
+    def __init__(self, answers: Answers) -> None:
+        self.answers = answers
+        treatment = answers.get("treatment")
+        self.treatment = treatment if treatment in (SPRAVATO, IV_KETAMINE, IM_KETAMINE) else UNSURE
+        self.spravato = self.treatment in (SPRAVATO, UNSURE)
+        self.ketamine = self.treatment in (IV_KETAMINE, IM_KETAMINE, UNSURE)
+        self.plan = answers.get("plan_type")
+        # Answers not settled yet do not rule out the questions that depend on them.
+        self.settled = {k: v for k, v in answers.items() if v not in (UNKNOWN, UNSURE)}
+
+    def unknown(self, question: str) -> bool:
+        return self.answers.get(question, UNKNOWN) in (UNKNOWN, UNSURE)
+
+    def __getitem__(self, question: str) -> object:
+        return self.answers.get(question, UNKNOWN)
+
+    def trials(self) -> int | None:
+        value = self.answers.get("trials")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def ask(self, item: str, *settles: str, depends: tuple[str, ...] = ()) -> Ask:
+        """An ask item; unknown when what it settles or depends on is unknown."""
+        questions = tuple(q for q in settles if FLOW[q].may_apply(self.settled))
+        unknown = any(self.unknown(q) for q in (*questions, *depends))
+        return Ask(item, questions, unknown)
+
+
+def build_call_script(answers: Mapping[str, object]) -> CallScript:
+    """The checklist for a call to the insurer, tailored to these answers."""
+    facts = _Facts(answers)
+    return CallScript(
+        treatment=facts.treatment,
+        phone="carveout" if facts["bh_carveout"] == "yes" else "card",
+        not_covered=facts["coverage"] == "no",
+        before=_before(facts),
+        notes=_notes(facts),
+        ask=tuple(sorted(_asks(facts), key=lambda ask: not ask.unknown)),
+        preauth=_prior_auth(facts),
+        write_down=WRITE_DOWN,
+        if_denied=IF_DENIED,
+    )
+
+
+def _before(facts: _Facts) -> tuple[str, ...]:
+    codes = {SPRAVATO: ("codes_spravato",), IV_KETAMINE: ("codes_iv",), IM_KETAMINE: ("codes_im",)}
+    treatment_codes = codes.get(facts.treatment, ("codes_spravato", "codes_iv", "codes_im"))
+    return (*BEFORE, *treatment_codes, "diagnosis_codes")
+
+
+def _notes(facts: _Facts) -> tuple[str, ...]:
+    notes = ["written_confirmation"]
+    trials = facts.trials()
+    if trials is not None and trials < USUAL_MINIMUM_TRIALS:
+        notes.append("trials_below_usual")
+    if facts.spravato:
+        notes.append("no_savings_program" if facts.plan in GOVERNMENT_PLANS else "savings_program")
+    if facts.plan in GOVERNMENT_PLANS:
+        notes.append(str(facts.plan))
+    return tuple(notes)
+
+
+def _asks(facts: _Facts) -> list[Ask]:
+    """Every ask item that applies, in the order of the flow."""
+    out_of_network = facts["network"] == "out"
+    wanted = [
+        (facts.ask("plan", "plan_type"), True),
+        (facts.ask("carveout", "bh_carveout"), facts.unknown("bh_carveout")),
+        (
+            facts.ask("bh_company", "bh_company"),
+            facts["bh_carveout"] == "yes" and facts.unknown("bh_company"),
+        ),
+        (facts.ask("coverage", "coverage"), True),
+        (facts.ask("exclusion_in_writing"), facts["coverage"] == "no"),
+        (facts.ask("experimental", depends=("coverage",)), facts.ketamine),
+        (facts.ask("medical_policy", depends=("coverage",)), True),
+        (facts.ask("benefit", "benefit"), facts.spravato),
+        (facts.ask("spravato_codes"), facts.spravato),
+        (facts.ask("preauth", "preauth"), facts.unknown("preauth")),
+        (
+            facts.ask("referral", "referral"),
+            facts.plan in REFERRAL_PLANS or facts["referral"] != "no",
+        ),
+        (facts.ask("criteria", depends=("trials",)), facts.unknown("trials")),
+        (facts.ask("network", "network"), facts.unknown("network")),
+        (facts.ask("in_network_options", "network_options"), out_of_network or facts.spravato),
+        (facts.ask("network_gap", depends=("network_options",)), out_of_network),
+        (facts.ask("deductible", "deductible", "deductible_met"), True),
+        (facts.ask("cost_share", "cost_sharing", "coinsurance_pct", "copay"), True),
+        (
+            facts.ask("copay_before_deductible", depends=("cost_sharing",)),
+            facts["cost_sharing"] in ("copay", UNKNOWN),
+        ),
+        (facts.ask("out_of_pocket", "oop_max", "oop_met"), True),
+        (facts.ask("visit_limits"), True),
+        (facts.ask("allowed_amounts", "allowed_per_session"), out_of_network),
+        (facts.ask("out_of_network_share"), out_of_network),
+        (facts.ask("superbill"), out_of_network),
+        (facts.ask("timely_filing"), out_of_network),
+        (facts.ask("mailing_address"), out_of_network),
+    ]
+    return [ask for ask, included in wanted if included]
+
+
+def _prior_auth(facts: _Facts) -> PriorAuth:
+    required = str(facts["preauth"]) if facts["preauth"] in ("yes", "no") else UNKNOWN
+    if required == "no":
+        # Still worth confirming, with a name and reference number to point to later.
+        return PriorAuth(required, (), (), ("confirm_not_required",))
+    criteria = [
+        Criterion("age", TO_CHECK),
+        Criterion("diagnosis", TO_CHECK),
+        Criterion("psychiatrist", TO_CHECK),
+        Criterion("failed_trials", _trials_status(facts.trials())),
+        Criterion("pdmp", TO_CHECK),
+    ]
+    ask = list(PREAUTH_ASK)
+    if facts.spravato:
+        criteria.append(Criterion("rems", TO_CHECK))
+        ask.insert(-1, "oral_antidepressant")
+    return PriorAuth(required, tuple(criteria), PREAUTH_DOCUMENTS, tuple(ask))
+
+
+def _trials_status(trials: int | None) -> str:
+    if trials is None:
+        return UNKNOWN
+    return MET if trials >= USUAL_MINIMUM_TRIALS else NOT_MET
