@@ -548,5 +548,5 @@ def test_crisis_resources_and_disclaimer(chats: dict[str, Chat], markup: str) ->
     for reply in (welcome, chat.of("help")[0], chat.of("crisis")[0]):
         assert "988" in shown(reply), reply.template
         assert "Suicide & Crisis Lifeline" in shown(reply), reply.template
-    for reply in (welcome, chat.of("summary")[0]):
+    for reply in (welcome, chat.of("estimate")[0], chat.of("callscript")[0]):
         assert "not a guarantee" in shown(reply), reply.template
