@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,9 +52,13 @@ class Conversation:
             return []
         now = self.clock()
         outcome = engine.handle(self.flow, Case.from_dict(record.get("case")), event, now)
-        if outcome.changed:
-            self.store.save(key, self._record(record, outcome.case, now, update_id))
-        return outcome.replies
+        if outcome.erase:
+            self.store.delete(key)
+            log.info("user %s erased their data", key)
+        elif outcome.changed:
+            record = self._record(record, outcome.case, now, update_id)
+            self.store.save(key, record)
+        return [_with_record(reply, record) for reply in outcome.replies]
 
     def case(self, key: str) -> Case:
         """The user's saved case (a new one if they have none)."""
@@ -74,3 +79,10 @@ class Conversation:
         if update_id is not None:
             record["last_update_id"] = update_id
         return record
+
+
+def _with_record(reply: Reply, record: dict[str, Any]) -> Reply:
+    """Give an export everything stored about the user: the whole record, not just the case."""
+    if "export" not in reply.attachments:
+        return reply
+    return replace(reply, context={**reply.context, "record": record})

@@ -45,7 +45,8 @@ class Case:
     """Every answer given, changed or cleared, oldest first."""
     mode: str = NEW
     cursor: str | None = None
-    confirming_reset: bool = False
+    confirming: str | None = None
+    """"reset" or "delete" while the user is asked to confirm it."""
     archived: list[dict[str, Any]] = field(default_factory=list)
     """Earlier cases kept when the user started over."""
 
@@ -99,6 +100,16 @@ class Estimate:
 @dataclass(frozen=True)
 class CallScript:
     """/callscript: the checklist for the call to the insurer."""
+
+
+@dataclass(frozen=True)
+class Export:
+    """/export: everything stored about the user, as files."""
+
+
+@dataclass(frozen=True)
+class Delete:
+    """/delete: ask before erasing everything stored about the user."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +168,20 @@ def decode(data: str) -> Press | None:
     return Press(*parts)
 
 
-Event = Start | Help | Review | Reset | Back | Text | Unsupported | Estimate | CallScript | Press
+Event = (
+    Start
+    | Help
+    | Review
+    | Reset
+    | Back
+    | Text
+    | Unsupported
+    | Estimate
+    | CallScript
+    | Export
+    | Delete
+    | Press
+)
 
 
 # -- what to show -------------------------------------------------------------------------------
@@ -183,8 +207,8 @@ class Reply:
     """Shown in place of the message whose button was pressed (Telegram edits it)."""
     notice: bool = False
     """A short notice (Telegram shows it as the answer to the button press)."""
-    attachment: str | None = None
-    """A document to send with this message: the template that renders it (plain text)."""
+    attachments: tuple[str, ...] = ()
+    """Documents to send with this message: the templates that render them (plain text)."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +218,8 @@ class Outcome:
     case: Case
     replies: list[Reply]
     changed: bool
+    erase: bool = False
+    """Everything stored about the user is to be erased (they confirmed /delete)."""
 
 
 # -- the engine ---------------------------------------------------------------------------------
@@ -238,13 +264,12 @@ class _Turn:
         self.case = case
         self.now = now.isoformat(timespec="seconds")
         self.changed = False
+        self.erase = False
         self.replies: list[Reply] = []
 
     def run(self, event: Event) -> Outcome:
-        if self.case.confirming_reset and not (
-            isinstance(event, Press) and event.action == CONFIRM
-        ):
-            self.case.confirming_reset = False
+        if self.case.confirming and not (isinstance(event, Press) and event.action == CONFIRM):
+            self.case.confirming = None
             self.changed = True
         match event:
             case Start():
@@ -259,6 +284,10 @@ class _Turn:
                 self.call_script()
             case Reset():
                 self.ask_reset()
+            case Export():
+                self.export()
+            case Delete():
+                self.ask_delete()
             case Back():
                 self.back()
             case Text(text):
@@ -268,7 +297,7 @@ class _Turn:
                 self.resume()
             case Press():
                 self.press(event)
-        return Outcome(self.case, self.replies, self.changed)
+        return Outcome(self.case, self.replies, self.changed, self.erase)
 
     # -- replies --
 
@@ -459,8 +488,8 @@ class _Turn:
     def press(self, press: Press) -> None:
         if press.action == MENU and press.value in MENU_ITEMS and not press.question:
             self.menu(press.value)
-        elif press.action == CONFIRM and self.case.confirming_reset and not press.question:
-            self.confirm_reset(press.value == "yes")
+        elif press.action == CONFIRM and press.question and press.question == self.case.confirming:
+            self.confirm(press.question, press.value == "yes")
         elif press.action == EDIT and press.question in self.flow and not press.value:
             self.edit(self.flow[press.question])
         elif press.action in (ANSWER, KEEP, BACK) and self.is_current(press.question):
@@ -493,7 +522,9 @@ class _Turn:
         elif item == "download":
             answers = self.current_answers()
             context = {"script": build_call_script(answers), "answers": answers}
-            self.replies.append(Reply("callscript_sent", context, attachment="callscript_document"))
+            self.replies.append(
+                Reply("callscript_sent", context, attachments=("callscript_document",))
+            )
         elif item == "reset":
             self.ask_reset()
         elif item == "summary" and next_question(self.flow, self.case) is None:
@@ -580,18 +611,27 @@ class _Turn:
         if not self.case.answers:
             self.welcome()
             return
-        self.case.confirming_reset = True
+        self.ask_to_confirm("reset")
+
+    def ask_to_confirm(self, what: str) -> None:
+        self.case.confirming = what
         self.changed = True
         self.show(
-            "reset_confirm",
+            f"{what}_confirm",
             buttons=[
-                Button(Press(CONFIRM, value="yes"), "reset_yes"),
-                Button(Press(CONFIRM, value="no"), "reset_no"),
+                Button(Press(CONFIRM, what, "yes"), f"{what}_yes"),
+                Button(Press(CONFIRM, what, "no"), f"{what}_no"),
             ],
         )
 
+    def confirm(self, what: str, confirmed: bool) -> None:
+        if what == "delete":
+            self.confirm_delete(confirmed)
+        else:
+            self.confirm_reset(confirmed)
+
     def confirm_reset(self, confirmed: bool) -> None:
-        self.case.confirming_reset = False
+        self.case.confirming = None
         self.changed = True
         if not confirmed:
             self.show("reset_cancelled")
@@ -605,6 +645,33 @@ class _Turn:
         self.case = Case(archived=archived, mode=ASKING)
         self.show("reset_done")
         self.go(self.flow.questions[0])
+
+    # -- their data --
+
+    def export(self) -> None:
+        """Everything stored, as a JSON file, with the call script and estimate to print."""
+        answers = self.current_answers()
+        context = {
+            "answers": answers,
+            "script": build_call_script(answers),
+            "estimate": estimate(answers),
+            "exported_at": self.now,
+        }
+        attachments = ("export", "callscript_document", "estimate_document")
+        self.replies.append(Reply("export_sent", context, attachments=attachments))
+
+    def ask_delete(self) -> None:
+        self.ask_to_confirm("delete")
+
+    def confirm_delete(self, confirmed: bool) -> None:
+        self.case.confirming = None
+        self.changed = True
+        if confirmed:
+            self.erase = True
+            self.case = Case()
+            self.show("deleted")
+        else:
+            self.show("delete_cancelled")
 
 
 class _NotOffered(Exception):

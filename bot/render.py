@@ -34,7 +34,11 @@ _GROUPED = ("choice", "suggestion", "edit")
 
 MESSAGE_LIMIT = 4096
 """Telegram's limit on a message's length, in UTF-16 code units."""
-ATTACHMENT_FILES = {"callscript_document": "call-script.txt"}
+ATTACHMENT_FILES = {
+    "callscript_document": "call-script.txt",
+    "estimate_document": "estimate.txt",
+    "export": "my-data.json",
+}
 """The file name each attachment template is sent as."""
 
 
@@ -99,10 +103,12 @@ class Renderer:
         env = self.html if markup == "html" else self.text
         return env.get_template(f"{template}.j2").render(**context).strip()
 
-    def attachment(self, reply: Reply) -> tuple[str, bytes]:
-        """The file name and content of the document a reply carries."""
-        text = self.message(reply.attachment, "text", **reply.context) + "\n"
-        return ATTACHMENT_FILES[reply.attachment], text.encode("utf-8")
+    def attachments(self, reply: Reply) -> list[tuple[str, bytes]]:
+        """The file name and content of each document a reply carries."""
+        return [
+            (ATTACHMENT_FILES[name], (self.message(name, "text", **reply.context) + "\n").encode())
+            for name in reply.attachments
+        ]
 
     def label(self, button: Button) -> str:
         """A button's label, in plain text."""

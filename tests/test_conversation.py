@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.conversation import Conversation
-from bot.engine import ANSWER, MENU, Press, Start, Text
+from bot.engine import ANSWER, CONFIRM, MENU, Delete, Export, Press, Reset, Start, Text
+from bot.render import Renderer
 from bot.store import MemoryStore, UserStore
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -83,3 +84,57 @@ def test_coming_back_later_resumes_at_the_same_question(tmp_path):
     assert welcome.context["returning"] and welcome.context["progress"] == (3, 23)
     replies = later.handle("3", Press(MENU, value="continue"))
     assert replies[-1].context["question"] == "plan_type"
+
+
+def answer_some(conversation: Conversation, key: str, insurer: str) -> None:
+    conversation.handle(key, Press(MENU, value="begin"))
+    conversation.handle(key, Text("spravato"))
+    conversation.handle(key, Text(insurer))
+    conversation.handle(key, Text("ppo"))
+
+
+def test_export_holds_everything_stored_about_the_user(tmp_path):
+    conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW)
+    answer_some(conversation, "11", "Aetna")
+    conversation.handle("11", Reset())
+    conversation.handle("11", Press(CONFIRM, "reset", "yes"))  # an earlier case, kept
+    conversation.handle("11", Text("iv_ketamine"))
+    (reply,) = conversation.handle("11", Export())
+    assert reply.attachments == ("export", "callscript_document", "estimate_document")
+    files = dict(Renderer().attachments(reply))
+    exported = json.loads(files["my-data.json"])
+    assert exported["format"] == "ketamine-coverage-bot export"
+    stored = json.loads((tmp_path / "users" / "11.json").read_text())["case"]["1"]
+    assert exported["record"] == stored  # every stored item, nothing left out
+    (earlier,) = exported["record"]["case"]["archived"]
+    assert earlier["answers"]["insurer"]["value"] == "Aetna"
+    assert exported["record"]["case"]["answers"]["treatment"]["value"] == "iv_ketamine"
+    assert "Your call script" in files["call-script.txt"].decode()
+    assert "Cost estimate" in files["estimate.txt"].decode()
+
+
+def test_delete_asks_first_then_leaves_nothing_on_disk_and_spares_others(tmp_path):
+    conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW)
+    answer_some(conversation, "21", "Zyxwv Mutual Health")
+    answer_some(conversation, "22", "Other User Insurance")
+    (confirm,) = conversation.handle("21", Delete())
+    assert confirm.template == "delete_confirm"
+    conversation.handle("21", Press(CONFIRM, "delete", "no"))
+    assert (tmp_path / "users" / "21.json").exists()
+    conversation.handle("21", Delete())
+    (done,) = conversation.handle("21", Press(CONFIRM, "delete", "yes"))
+    assert done.template == "deleted"
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and b"Zyxwv" in p.read_bytes()]
+    assert leftovers == []
+    assert not (tmp_path / "users" / "21.json").exists()
+    assert saved_answers(conversation, "22")["insurer"] == "Other User Insurance"
+    (welcome,) = conversation.handle("21", Start())
+    assert not welcome.context.get("returning")  # a new user again
+
+
+def test_a_forged_delete_confirmation_erases_nothing(tmp_path):
+    conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW)
+    answer_some(conversation, "31", "Aetna")
+    (reply,) = conversation.handle("31", Press(CONFIRM, "delete", "yes"))
+    assert reply.template == "closed"
+    assert saved_answers(conversation, "31")["insurer"] == "Aetna"

@@ -226,6 +226,8 @@ def test_a_full_conversation_through_the_estimate_and_the_call_script(world, tmp
         "back",
         "help",
         "reset",
+        "export",
+        "delete",
     ]
     assert bot.stop() == 0
 

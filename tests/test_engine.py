@@ -400,7 +400,7 @@ def test_back_while_editing_returns_to_the_answers_list():
         Press(BACK, "insurer"),
         Press(EDIT, "benefit"),  # does not apply before treatment is known
         Press(EDIT, "no_such_question"),
-        Press(CONFIRM, value="yes"),  # no reset was asked
+        Press(CONFIRM, "reset", "yes"),  # no reset was asked
         Press(MENU, "treatment", "begin"),
     ],
 )
@@ -497,7 +497,7 @@ def test_anything_else_cancels_a_pending_reset():
     chat.send(Reset())
     chat.say("Aetna")
     assert chat.answers()["insurer"] == "Aetna"
-    (reply,) = chat.send(Press(CONFIRM, value="yes"))
+    (reply,) = chat.send(Press(CONFIRM, "reset", "yes"))
     assert reply.template == "closed"
     assert chat.answers()["treatment"] == "spravato"
 
@@ -560,7 +560,7 @@ def test_the_end_shows_the_summary_then_the_estimate_then_the_call_script():
     assert all(s.patient >= 285 for s in estimate.low.per_session)
     assert [b.label for b in chat.last.buttons] == ["download", "review", "reset"]
     (sent,) = chat.send(Press(MENU, value="download"))
-    assert sent.attachment == "callscript_document"
+    assert sent.attachments == ("callscript_document",)
     (table,) = chat.send(Press(MENU, value="table"))
     assert table.template == "estimate_table"
 

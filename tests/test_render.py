@@ -25,8 +25,10 @@ from bot.engine import (
     Back,
     CallScript,
     Case,
+    Delete,
     Estimate,
     Event,
+    Export,
     Help,
     Press,
     Reply,
@@ -47,10 +49,11 @@ NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 MARKUPS = ("html", "text")
 
 # Templates that are imported by others or read as modules, never rendered as a message.
-MODULES = {"_macros", "buttons", "commands", "callscript_items", "assumptions"}
+MODULES = {"_macros", "buttons", "commands", "callscript_items", "assumptions", "privacy"}
 # Templates rendered with a context of their own, by the tests named here.
 RENDERED_ELSEWHERE = {
     "answers_file_error": "tests/test_estimate_command.py",
+    "export": "tests/test_conversation.py",
     "callscript_document": "tests/test_callscript.py",
     "terminal_saved": "tests/test_terminal.py",
 }
@@ -170,6 +173,9 @@ def spravato_chat(names: dict[str, str]) -> Chat:
     chat.send(Press(MENU, value="download"))
     chat.send(Estimate())
     chat.send(CallScript())
+    chat.send(Export())
+    chat.send(Delete())
+    chat.send(Press(CONFIRM, "delete", "no"))
     chat.send(Text("hello again"))
     chat.send(Start())
     chat.send(Review())
@@ -183,9 +189,9 @@ def spravato_chat(names: dict[str, str]) -> Chat:
     chat.send(Unsupported(edited=True))
     chat.send(tap("treatment", "spravato"))
     chat.send(Reset())
-    chat.send(Press(CONFIRM, value="no"))
+    chat.send(Press(CONFIRM, "reset", "no"))
     chat.send(Reset())
-    chat.send(Press(CONFIRM, value="yes"))
+    chat.send(Press(CONFIRM, "reset", "yes"))
     return chat
 
 
@@ -214,6 +220,8 @@ def iv_chat() -> Chat:
     chat.answer("price_per_session", tap("price_per_session"))
     chat.answer("sessions", "6")
     assert "summary" in {reply.template for reply in chat.last}
+    chat.send(Delete())
+    chat.send(Press(CONFIRM, "delete", "yes"))
     return chat
 
 
@@ -278,10 +286,17 @@ def visible_or_text(text: str, markup: str) -> str:
 
 def test_every_template_is_rendered_by_these_tests(replies: list[Reply]) -> None:
     on_disk = {path.stem for path in TEMPLATES_DIR.glob("*.j2")} - MODULES
-    rendered = (
-        {reply.template for reply in replies} | set(CHANNEL_MESSAGES) | set(RENDERED_ELSEWHERE)
-    )
+    attachments = {name for reply in replies for name in reply.attachments}
+    rendered = {reply.template for reply in replies} | attachments
+    rendered |= set(CHANNEL_MESSAGES) | set(RENDERED_ELSEWHERE)
     assert rendered == on_disk
+
+
+def test_every_attachment_renders_as_plain_text(replies: list[Reply]) -> None:
+    for reply in replies:
+        for name in set(reply.attachments) - set(RENDERED_ELSEWHERE):
+            text = RENDERER.message(name, "text", **reply.context)
+            assert text.strip() and "<b>" not in text and "None" not in text, name
 
 
 def test_every_reply_renders_in_both_markups(replies: list[Reply]) -> None:

@@ -270,7 +270,17 @@ def test_answers_then_change_returns_to_the_summary(bot):
 def test_the_command_menu_lists_the_commands(bot):
     run(bot.channel.post_init(bot.app))
     names = [command["command"] for command in bot.fake.commands]
-    assert names == ["start", "answers", "estimate", "callscript", "back", "help", "reset"]
+    assert names == [
+        "start",
+        "answers",
+        "estimate",
+        "callscript",
+        "back",
+        "help",
+        "reset",
+        "export",
+        "delete",
+    ]
 
 
 def test_record_on_disk_is_json_with_the_update_id(bot, tmp_path):

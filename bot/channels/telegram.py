@@ -37,8 +37,10 @@ from bot.conversation import Conversation
 from bot.engine import (
     Back,
     CallScript,
+    Delete,
     Estimate,
     Event,
+    Export,
     Help,
     Reply,
     Reset,
@@ -60,6 +62,8 @@ COMMANDS: dict[str, Event] = {
     "callscript": CallScript(),
     "reset": Reset(),
     "back": Back(),
+    "export": Export(),
+    "delete": Delete(),
 }
 
 
@@ -169,11 +173,14 @@ class TelegramChannel:
             if reply.replaces_pressed and query is not None and query.message is not None:
                 await _quietly(query.edit_message_text(rendered.text, parse_mode=ParseMode.HTML))
                 continue
-            if reply.attachment is not None:
-                filename, content = self.renderer.attachment(reply)
-                await update.effective_chat.send_document(
-                    content, filename=filename, caption=rendered.text, parse_mode=ParseMode.HTML
-                )
+            if reply.attachments:
+                for number, (filename, content) in enumerate(self.renderer.attachments(reply)):
+                    await update.effective_chat.send_document(
+                        content,
+                        filename=filename,
+                        caption=rendered.text if number == 0 else None,
+                        parse_mode=ParseMode.HTML,
+                    )
                 continue
             parts = split_message(rendered.text)
             for number, part in enumerate(parts, start=1):

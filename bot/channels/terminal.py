@@ -19,8 +19,10 @@ from bot.conversation import Conversation
 from bot.engine import (
     Back,
     CallScript,
+    Delete,
     Estimate,
     Event,
+    Export,
     Help,
     Reply,
     Reset,
@@ -40,6 +42,8 @@ COMMANDS: dict[str, Event] = {
     "/callscript": CallScript(),
     "/reset": Reset(),
     "/back": Back(),
+    "/export": Export(),
+    "/delete": Delete(),
 }
 QUIT = ("/quit", "/exit")
 
@@ -98,11 +102,11 @@ class TerminalChannel:
             if reply.replaces_pressed:
                 continue  # Telegram edits the pressed message; here the next question says it
             rendered = self.renderer.render(reply, "text")
-            if reply.attachment is not None:
-                filename, content = self.renderer.attachment(reply)
-                path = self.downloads / filename
-                path.write_bytes(content)
-                self.say(self.renderer.message("terminal_saved", "text", path=path))
+            if reply.attachments:
+                for filename, content in self.renderer.attachments(reply):
+                    path = self.downloads / filename
+                    path.write_bytes(content)
+                    self.say(self.renderer.message("terminal_saved", "text", path=path))
                 continue
             buttons = [entry for row in rendered.keyboard for entry in row]
             if buttons:
