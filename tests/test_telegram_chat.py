@@ -309,3 +309,22 @@ def test_a_long_call_script_is_split_into_valid_messages_and_offered_as_a_file(b
         assert "J0013" in document.data.decode() and "J3490" in document.data.decode()
 
     run(chat())
+
+
+def test_export_sends_the_files_and_delete_erases_the_user(bot, tmp_path):
+    async def chat():
+        await bot.send("/start")
+        await bot.press("Let's begin")
+        await bot.press("Spravato (esketamine nasal spray)")
+        await bot.send("Aetna")
+        await bot.send("/export")
+        names = [d.file_name for d in bot.fake.documents]
+        assert names == ["my-data.json", "call-script.txt", "estimate.txt"]
+        exported = json.loads(bot.fake.documents[0].data)
+        assert exported["record"]["case"]["answers"]["insurer"]["value"] == "Aetna"
+        assert "Delete everything?" in await bot.send("/delete")
+        assert "erased" in await bot.press("Yes, delete everything")
+
+    run(chat())
+    assert not (tmp_path / "users" / f"{USER}.json").exists()
+    assert bot.answers() == {}
