@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from bot.calls import AUTHORIZATION, CALL_DETAILS, form_of
 from bot.callscript import build_call_script
 from bot.crisis import mentions_crisis
 from bot.estimate import estimate
@@ -23,13 +24,15 @@ from bot.parsing import (
     is_unknown,
     normalize_text,
     parse_count,
+    parse_date,
     parse_money,
     parse_percent,
     parse_text,
     parse_yes_no,
 )
 
-NEW, ASKING, EDITING, DONE = "new", "asking", "editing", "done"
+NEW, ASKING, EDITING, DONE, LOGGING = "new", "asking", "editing", "done", "logging"
+UNKNOWN_VALUES = (UNKNOWN, "unsure")
 
 
 # -- the saved state --------------------------------------------------------------------------
@@ -49,6 +52,12 @@ class Case:
     """"reset" or "delete" while the user is asked to confirm it."""
     archived: list[dict[str, Any]] = field(default_factory=list)
     """Earlier cases kept when the user started over."""
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    """Calls logged: who, when, with whom, the reference number, what changed."""
+    authorizations: list[dict[str, Any]] = field(default_factory=list)
+    """Prior authorizations heard of on a call: number, status, sessions, dates."""
+    call: dict[str, Any] | None = None
+    """The call being logged: its stage, where it is, and what was said so far."""
 
     def values(self) -> dict[str, Any]:
         """Question id -> stored value."""
@@ -113,6 +122,21 @@ class Delete:
 
 
 @dataclass(frozen=True)
+class LogCall:
+    """/logcall: record a call and what was said on it."""
+
+
+@dataclass(frozen=True)
+class Calls:
+    """/calls: the calls logged, newest first."""
+
+
+@dataclass(frozen=True)
+class Cases:
+    """/cases: earlier cases, kept when the user started over."""
+
+
+@dataclass(frozen=True)
 class Back:
     """/back: the previous question."""
 
@@ -142,6 +166,12 @@ MENU_ITEMS = (
     "callscript",
     "table",
     "download",
+    "logcall",
+    "callwalk",
+    "callpick",
+    "calldone",
+    "callcancel",
+    "calls",
 )
 SEPARATOR = ":"
 
@@ -180,6 +210,9 @@ Event = (
     | CallScript
     | Export
     | Delete
+    | LogCall
+    | Calls
+    | Cases
     | Press
 )
 
@@ -286,6 +319,12 @@ class _Turn:
                 self.ask_reset()
             case Export():
                 self.export()
+            case LogCall():
+                self.log_call()
+            case Calls():
+                self.show_calls()
+            case Cases():
+                self.show("cases", cases=self.case.archived, buttons=[self.resume_button()])
             case Delete():
                 self.ask_delete()
             case Back():
@@ -311,8 +350,10 @@ class _Turn:
         """Show a question, with its buttons, progress and any error in what was typed."""
         values = self.case.values()
         editing = self.case.mode == EDITING
-        saved = self.case.answers.get(question.id)
-        position = progress(self.flow, self.case, question.id)
+        logging_call = self.case.mode == LOGGING
+        form = form_of(question.id)
+        saved = None if form else self.case.answers.get(question.id)
+        position = None if logging_call else progress(self.flow, self.case, question.id)
         buttons = [
             Button(Press(ANSWER, question.id, choice), "choice") for choice in question.choices
         ]
@@ -324,7 +365,10 @@ class _Turn:
             buttons.append(Button(Press(ANSWER, question.id, UNKNOWN), "unknown"))
         if saved is not None:
             buttons.append(Button(Press(KEEP, question.id), "keep"))
-        if editing or (position and position[0] > 1):
+        if logging_call:
+            end = "callcancel" if form is CALL_DETAILS else None if form else "calldone"
+            buttons += [Button(Press(MENU, value=end), end)] if end else []
+        elif editing or (position and position[0] > 1):
             buttons.append(Button(Press(BACK, question.id), "back"))
         self.show(
             "question",
@@ -333,10 +377,15 @@ class _Turn:
             kind=str(question.kind),
             progress=None if editing else position,
             editing=editing,
+            logging=logging_call,
             saved=saved["value"] if saved else None,
             error=error and {"code": error.code, **error.details},
-            answers=values,
+            answers=self.answers_with_call(),
         )
+
+    def answers_with_call(self) -> dict[str, Any]:
+        """The answers, with what was said on the call being logged (for the wording)."""
+        return self.case.values() | (self.case.call["answers"] if self.case.call else {})
 
     def summary(self) -> None:
         """The answers, then the estimate and the call script built from them."""
@@ -385,13 +434,16 @@ class _Turn:
             ],
             returning=True,
             progress=self.resume_progress(),
+            logging=self.case.mode == LOGGING,
         )
 
     def resume_progress(self) -> tuple[int, int] | None:
-        question = self.current_question()
+        question = None if self.case.mode == LOGGING else self.current_question()
         return progress(self.flow, self.case, question.id) if question else None
 
     def resume_button(self) -> Button:
+        if self.case.mode == LOGGING:
+            return Button(Press(MENU, value="logcall"), "callresume")
         position = self.resume_progress()
         if position is None:
             return Button(Press(MENU, value="summary"), "summary")
@@ -411,12 +463,19 @@ class _Turn:
             ],
             rows=[(q.id, values.get(q.id)) for q in applicable],
             answers=values,
+            **self.sources(),
         )
+
+    def sources(self) -> dict[str, Any]:
+        """When each answer was given, and the calls it may have come from."""
+        return {"given": self.case.answers, "calls": {c["id"]: c for c in self.case.calls}}
 
     # -- moving through the questions --
 
     def current_question(self) -> Question | None:
         """The question the user is on: the cursor if it still applies, else the next one."""
+        if self.case.mode == LOGGING:
+            return self.call_question()
         values = self.case.values()
         cursor = self.case.cursor
         if cursor in self.flow and self.flow[cursor].applies(values) and self.case.mode != DONE:
@@ -439,12 +498,16 @@ class _Turn:
 
     def resume(self) -> None:
         """Ask the current question again, if there is one."""
-        if self.case.mode in (ASKING, EDITING):
+        if self.case.mode == LOGGING:
+            self.resume_call()
+        elif self.case.mode in (ASKING, EDITING):
             self.go(self.current_question())
 
     def advance(self, answered: str) -> None:
         """Go on after an answer: onwards when walking, back to the summary when editing."""
-        if self.case.mode == EDITING:
+        if self.case.mode == LOGGING:
+            self.call_advance(answered)
+        elif self.case.mode == EDITING:
             question = next_question(self.flow, self.case)
             if question is not None:
                 self.set_position(ASKING, question.id)
@@ -453,6 +516,9 @@ class _Turn:
             self.go(next_question(self.flow, self.case, after=answered))
 
     def back(self) -> None:
+        if self.case.mode == LOGGING:
+            self.resume_call()
+            return
         if self.case.mode == NEW:
             self.welcome()
             return
@@ -474,10 +540,13 @@ class _Turn:
             self.show("crisis")
             self.resume()
             return
-        if self.case.mode in (ASKING, EDITING):
+        if self.case.mode in (ASKING, EDITING, LOGGING):
             question = self.current_question()
             if question is not None:
                 self.answer(question, text, typed=True)
+                return
+            if self.case.mode == LOGGING:
+                self.resume_call()
                 return
         if self.case.mode == DONE:
             finished = ("summary", "estimate", "callscript", "review", "reset")
@@ -493,7 +562,7 @@ class _Turn:
         elif press.action == EDIT and press.question in self.flow and not press.value:
             self.edit(self.flow[press.question])
         elif press.action in (ANSWER, KEEP, BACK) and self.is_current(press.question):
-            question = self.flow[press.question]
+            question = (form_of(press.question) or self.flow)[press.question]
             if press.action == ANSWER:
                 self.answer(question, press.value, typed=False)
             elif press.action == KEEP and question.id in self.case.answers:
@@ -506,7 +575,7 @@ class _Turn:
             self.closed()
 
     def is_current(self, question_id: str) -> bool:
-        current = self.current_question() if self.case.mode in (ASKING, EDITING) else None
+        current = self.current_question() if self.case.mode in (ASKING, EDITING, LOGGING) else None
         return current is not None and current.id == question_id
 
     def menu(self, item: str) -> None:
@@ -527,8 +596,16 @@ class _Turn:
             )
         elif item == "reset":
             self.ask_reset()
+        elif item == "logcall":
+            self.log_call()
+        elif item == "calls":
+            self.show_calls()
+        elif item.startswith("call"):
+            self.call_menu(item)
         elif item == "summary" and next_question(self.flow, self.case) is None:
             self.go(None)
+        elif self.case.mode == LOGGING:
+            self.resume_call()
         else:
             if self.case.mode in (NEW, DONE):
                 self.set_position(ASKING, None)
@@ -537,6 +614,9 @@ class _Turn:
     def edit(self, question: Question) -> None:
         if not question.applies(self.case.values()):
             self.closed()
+            return
+        if self.case.mode == LOGGING:
+            self.call_pick(question)
             return
         self.set_position(EDITING, question.id)
         self.ask(question)
@@ -554,12 +634,16 @@ class _Turn:
         except _NotOffered:
             self.closed()
             return
-        self.record(question, value)
+        if form_of(question.id):
+            self.case.call["answers"][question.id] = value
+            self.changed = True
+        else:
+            self.record(question, value)
         if not typed:
             self.replies.append(
                 Reply(
                     "answered",
-                    {"question": question.id, "value": value, "answers": self.case.values()},
+                    {"question": question.id, "value": value, "answers": self.answers_with_call()},
                     replaces_pressed=True,
                 )
             )
@@ -580,9 +664,20 @@ class _Turn:
             return choice
         if not typed and raw not in question.suggest(self.case.values()):
             raise _NotOffered
+        if question.kind == Kind.DATE:
+            return self.parse_date(question, raw)
         value = _parse_typed(question, raw)
         self.check_limit(question, value)
         return str(value) if isinstance(value, Decimal) else value
+
+    def parse_date(self, question: Question, raw: str) -> str:
+        """An ISO date; not after today unless the question allows it, not before its pair."""
+        today = datetime.fromisoformat(self.now).date()
+        value = parse_date(raw, today=today, past=not question.future).isoformat()
+        earliest = self.answers_with_call().get(question.not_before or "")
+        if earliest and value < earliest:  # ISO dates sort as strings
+            raise ParseError("before", other=question.not_before, date=earliest)
+        return value
 
     def check_limit(self, question: Question, value: Any) -> None:
         limit = self.case.values().get(question.at_most) if question.at_most else None
@@ -594,8 +689,13 @@ class _Turn:
         previous = self.case.answers.get(question.id)
         if previous is not None and previous["value"] == value:
             return
-        self.case.answers[question.id] = {"value": value, "at": self.now}
-        self.case.log.append({"question": question.id, "value": value, "at": self.now})
+        entry: dict[str, Any] = {"value": value, "at": self.now}
+        if self.case.call is not None:
+            entry["source"] = {"call": self.case.call["id"]}
+            if question.id not in self.case.call["changed"]:
+                self.case.call["changed"].append(question.id)
+        self.case.answers[question.id] = entry
+        self.case.log.append({"question": question.id, **entry})
         self.changed = True
         for other in self.flow.questions:
             saved = self.case.answers.get(other.id)
@@ -640,11 +740,221 @@ class _Turn:
             else:
                 self.resume()
             return
-        archived = [*self.case.archived, {"archived_at": self.now, "answers": self.case.answers}]
-        archived[-1]["log"] = self.case.log
+        earlier = {
+            "archived_at": self.now,
+            "answers": self.case.answers,
+            "log": self.case.log,
+            "calls": self.case.calls,
+            "authorizations": self.case.authorizations,
+        }
+        archived = [*self.case.archived, earlier]
         self.case = Case(archived=archived, mode=ASKING)
         self.show("reset_done")
         self.go(self.flow.questions[0])
+
+    # -- logging a call --
+
+    def log_call(self) -> None:
+        """Start logging a call (or go back to the one being logged)."""
+        if self.case.call is None:
+            number = max((c["id"] for c in self.case.calls), default=0) + 1
+            self.case.call = {
+                "id": number,
+                "stage": "details",
+                "cursor": CALL_DETAILS.questions[0].id,
+                "answers": {},
+                "changed": [],
+                "walk": True,
+                "return": [self.case.mode, self.case.cursor],
+            }
+            self.changed = True
+        self.set_position(LOGGING, self.case.cursor)
+        self.resume_call()
+
+    def call_question(self) -> Question | None:
+        """The question of the call being logged that the user is on, if any."""
+        cursor = self.case.call and self.case.call["cursor"]
+        if not cursor:
+            return None
+        return (form_of(cursor) or self.flow)[cursor]
+
+    def set_call_cursor(self, stage: str, cursor: str | None) -> None:
+        self.case.call["stage"], self.case.call["cursor"] = stage, cursor
+        self.changed = True
+
+    def resume_call(self) -> None:
+        """Show where the call being logged is: its question, or the choice of answers."""
+        question = self.call_question()
+        if question is not None:
+            self.ask(question)
+        elif self.case.call["walk"]:
+            self.call_answers_menu()
+        else:
+            self.call_pick_list()
+
+    def next_in_form(self, form: Flow) -> Question | None:
+        said = self.case.call["answers"]
+        return next((q for q in form.applicable(said) if q.id not in said), None)
+
+    def unknown_after(self, after: str | None) -> Question | None:
+        """The next question that applies and is still unknown, after `after` in flow order."""
+        values = self.case.values()
+        order = [q.id for q in self.flow.questions]
+        start = order.index(after) + 1 if after in order else 0
+        return next(
+            (
+                q
+                for q in self.flow.applicable(values)
+                if order.index(q.id) >= start and values.get(q.id, UNKNOWN) in UNKNOWN_VALUES
+            ),
+            None,
+        )
+
+    def call_advance(self, answered: str) -> None:
+        """Go on through the call's details, the answers they gave, then authorization news."""
+        stage = self.case.call["stage"]
+        if stage == "details":
+            question = self.next_in_form(CALL_DETAILS)
+            if question is None:
+                self.call_answers_menu()
+                return
+        elif stage == "answers" and self.case.call["walk"]:
+            question = self.unknown_after(answered)
+            if question is None:
+                self.call_authorization()
+                return
+        elif stage == "answers":
+            self.call_pick_list()
+            return
+        else:
+            question = self.next_in_form(AUTHORIZATION)
+            if question is None:
+                self.finish_call()
+                return
+        self.set_call_cursor(stage, question.id)
+        self.ask(question)
+
+    def call_answers_menu(self) -> None:
+        self.set_call_cursor("answers", None)
+        self.case.call["walk"] = True
+        unknown = self.unknown_count()
+        buttons = [Button(Press(MENU, value="callwalk"), "callwalk", {"n": unknown})]
+        buttons = (buttons if unknown else []) + [
+            Button(Press(MENU, value="callpick"), "callpick"),
+            Button(Press(MENU, value="calldone"), "calldone"),
+        ]
+        self.show("call_answers", buttons=buttons, unknown=unknown)
+
+    def unknown_count(self) -> int:
+        values = self.case.values()
+        return sum(
+            values.get(q.id, UNKNOWN) in UNKNOWN_VALUES for q in self.flow.applicable(values)
+        )
+
+    def call_pick_list(self) -> None:
+        self.set_call_cursor("answers", None)
+        self.case.call["walk"] = False
+        values = self.case.values()
+        applicable = self.flow.applicable(values)
+        self.show(
+            "answers",
+            buttons=[
+                *(Button(Press(EDIT, q.id), "edit", {"question": q.id}) for q in applicable),
+                Button(Press(MENU, value="calldone"), "calldone"),
+            ],
+            rows=[(q.id, values.get(q.id)) for q in applicable],
+            answers=values,
+            logging=True,
+            **self.sources(),
+        )
+
+    def call_pick(self, question: Question) -> None:
+        if self.case.call["stage"] != "answers":
+            self.closed()
+            return
+        self.case.call["walk"] = False
+        self.set_call_cursor("answers", question.id)
+        self.ask(question)
+
+    def call_menu(self, item: str) -> None:
+        call = self.case.call
+        stage = call and self.case.mode == LOGGING and call["stage"]
+        if item == "callwalk" and stage == "answers":
+            self.case.call["walk"] = True
+            question = self.unknown_after(None)
+            if question is None:
+                self.call_authorization()
+            else:
+                self.set_call_cursor("answers", question.id)
+                self.ask(question)
+        elif item == "callpick" and stage == "answers":
+            self.call_pick_list()
+        elif item == "calldone" and stage == "answers":
+            self.call_authorization()
+        elif item == "callcancel" and stage == "details":
+            self.case.call = None
+            self.leave_call()
+            self.show("call_cancelled")
+            self.resume()
+        else:
+            self.closed()
+
+    def call_authorization(self) -> None:
+        question = AUTHORIZATION.questions[0]
+        self.set_call_cursor("authorization", question.id)
+        self.ask(question)
+
+    def leave_call(self) -> None:
+        """Back to the main conversation: the summary if nothing is left to ask."""
+        following = next_question(self.flow, self.case)
+        if following is None:
+            self.set_position(DONE, None)
+        else:
+            self.set_position(ASKING if self.case.answers else NEW, self.case.cursor)
+
+    def finish_call(self) -> None:
+        """File the call (and any authorization news) and say what it changed."""
+        call, said = self.case.call, self.case.call["answers"]
+        logged = {
+            "id": call["id"],
+            "party": said["call_party"],
+            "date": said["call_date"],
+            "rep": said.get("call_rep", UNKNOWN),
+            "reference": said.get("call_reference", UNKNOWN),
+            "logged_at": self.now,
+            "changed": call["changed"],
+        }
+        self.case.calls.append(logged)
+        authorization = None
+        if said.get("pa_status", "none") != "none":
+            authorization = {"call": call["id"], "recorded_at": self.now} | {
+                key.removeprefix("pa_"): value
+                for key, value in said.items()
+                if key.startswith("pa_")
+            }
+            self.case.authorizations.append(authorization)
+        self.case.call = None
+        self.leave_call()
+        self.show(
+            "call_logged",
+            buttons=[
+                Button(Press(MENU, value="estimate"), "estimate"),
+                Button(Press(MENU, value="logcall"), "logcall"),
+                self.resume_button(),
+            ],
+            call=logged,
+            authorization=authorization,
+            answers=self.case.values(),
+        )
+
+    def show_calls(self) -> None:
+        self.show(
+            "calls",
+            buttons=[Button(Press(MENU, value="logcall"), "logcall"), self.resume_button()],
+            calls=list(reversed(self.case.calls)),
+            authorizations=self.case.authorizations,
+            answers=self.case.values(),
+        )
 
     # -- their data --
 

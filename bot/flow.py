@@ -26,6 +26,7 @@ class Kind(StrEnum):
     PERCENT = "percent"
     COUNT = "count"
     TEXT = "text"
+    DATE = "date"
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ class Question:
     """Largest count or amount accepted; None keeps the parser's default."""
     at_most: str | None = None
     """Id of a money answer this one may not exceed (what is met of a deductible)."""
+    not_before: str | None = None
+    """Id of a date answer this one may not precede (the end of an approved period)."""
+    future: bool = False
+    """Whether a date may be after today (an approval's end) or not (a call, a letter)."""
     suggest: Callable[[Answers], tuple[str, ...]] = field(default=lambda answers: ())
     """Typical values offered as buttons for typed questions."""
 

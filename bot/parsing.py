@@ -19,6 +19,8 @@ code                   meaning                                         details
 ``out_of_range``       a count outside the allowed range               ``minimum``,
                                                                        ``maximum``
 ``not_whole``          a count with a fraction ("2.5")
+``not_a_date``         not a date we can read
+``in_the_future``      a past date (a call, a letter) after today
 =====================  ==============================================  ===================
 
 Amounts are ``Decimal`` from the first character to the last: binary floating point never
@@ -35,6 +37,7 @@ Recognising "I don't know" answers is the caller's job (:func:`is_unknown`); the
 
 import re
 import unicodedata
+from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "is_unknown",
     "normalize_text",
     "parse_count",
+    "parse_date",
     "parse_money",
     "parse_percent",
     "parse_text",
@@ -295,6 +299,39 @@ def parse_text(raw: str, *, max_length: int = 100) -> str:
     if len(text) > max_length:
         raise ParseError("too_long", max_length=max_length)
     return text
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?")
+
+
+def parse_date(raw: str, *, today: date, past: bool = True) -> date:
+    """A date typed as "today", "yesterday", 2026-11-26, 11/26/2026 or 11/26 (this year).
+
+    With `past`, a date after today is refused: calls and letters have already happened.
+    """
+    if len(raw) > MAX_INPUT_LENGTH:
+        raise ParseError("too_long", max_length=MAX_INPUT_LENGTH)
+    text = normalize_text(raw).lower().rstrip(".")
+    if not text:
+        raise ParseError("empty")
+    if text in ("today", "yesterday"):
+        return today - timedelta(days=text == "yesterday")
+    iso, us = _ISO_DATE.fullmatch(text), _US_DATE.fullmatch(text)
+    try:
+        if iso:
+            year, month, day = map(int, iso.groups())
+        elif us:
+            month, day = int(us[1]), int(us[2])
+            year = today.year if us[3] is None else int(us[3]) + (2000 if len(us[3]) == 2 else 0)
+        else:
+            raise ParseError("not_a_date")
+        value = date(year, month, day)
+    except ValueError as error:  # 2026-02-30
+        raise ParseError("not_a_date") from error
+    if past and value > today:
+        raise ParseError("in_the_future")
+    return value
 
 
 def _prepare_number(raw: str) -> str:

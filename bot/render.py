@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +19,7 @@ from typing import Any, Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from bot.calls import form_of
 from bot.engine import Button, Reply
 from bot.flow import Flow
 
@@ -56,6 +58,12 @@ def money(value: object) -> str:
     return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"
 
 
+def day(value: object) -> str:
+    """Nov 26, 2026, for an ISO date or date-time."""
+    moment = date.fromisoformat(str(value)[:10])
+    return f"{moment:%b} {moment.day}, {moment.year}"
+
+
 def percent(value: object) -> str:
     """20%, 12.5%."""
     return f"{Decimal(str(value)).normalize():f}%"
@@ -79,9 +87,9 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters.update(money=money, percent=percent, bold=bold)
+        env.filters.update(money=money, percent=percent, bold=bold, day=day)
         env.globals.update(
-            kind_of=lambda qid: str(self.flow[qid].kind),
+            kind_of=lambda qid: str((form_of(qid) or self.flow)[qid].kind),
             question_text=lambda qid, answers: self._question(env, qid, answers),
         )
         return env

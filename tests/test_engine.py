@@ -8,6 +8,7 @@ import pytest
 
 from bot.engine import (
     ANSWER,
+    ASKING,
     BACK,
     CONFIRM,
     DONE,
@@ -15,10 +16,13 @@ from bot.engine import (
     KEEP,
     MENU,
     Back,
+    Calls,
     CallScript,
     Case,
+    Cases,
     Estimate,
     Help,
+    LogCall,
     Press,
     Reply,
     Reset,
@@ -590,3 +594,141 @@ def test_an_answer_that_no_longer_applies_is_left_out_of_the_estimate():
     answers = chat.reply("estimate").context["answers"]
     assert "allowed_per_session" not in answers  # asked only out of network
     assert chat.answers()["allowed_per_session"] == "600.00"  # kept, in case they switch back
+
+
+def unknown_everywhere(chat: Chat) -> None:
+    """Begin and answer "I don't know" (or not sure) to every question."""
+    chat.begin()
+    while chat.asking:
+        chat.say("idk")
+
+
+def test_a_logged_call_fills_unknowns_with_their_source_and_narrows_the_estimate():
+    chat = Chat()
+    unknown_everywhere(chat)
+    before = chat.send(Estimate())[0].context["estimate"]
+    chat.send(LogCall())
+    assert chat.asking == "call_party"
+    chat.tap("insurer")
+    chat.tap("today")
+    chat.say("Jane D.")
+    chat.say("REF-12345")
+    assert chat.last.template == "call_answers"
+    chat.tap("callwalk")
+    assert chat.asking == "treatment"
+    chat.tap("iv_ketamine")
+    assert chat.asking == "insurer"  # the next unknown
+    chat.say("idk")  # still not known
+    chat.tap("hmo")
+    chat.tap("calldone")
+    assert chat.asking == "pa_status"
+    chat.tap("none")
+    assert chat.last.template == "call_logged"
+    (call,) = chat.case.calls
+    assert call == {
+        "id": 1,
+        "party": "insurer",
+        "date": "2026-11-26",
+        "rep": "Jane D.",
+        "reference": "REF-12345",
+        "logged_at": NOW.isoformat(),
+        "changed": ["treatment", "plan_type"],
+    }
+    assert chat.case.answers["plan_type"]["source"] == {"call": 1}
+    assert "source" not in chat.case.answers["insurer"]  # unchanged by the call
+    after = chat.send(Estimate())[0].context["estimate"]
+    assert after.high.patient_total < before.high.patient_total  # a narrower range
+    assert chat.case.mode == DONE and chat.case.call is None
+
+
+def test_authorization_news_is_recorded_with_its_dates():
+    chat = Chat()
+    chat.begin()
+    chat.tap("spravato")
+    chat.send(LogCall())
+    chat.tap("insurer")
+    chat.say("11/20")
+    chat.tap("unknown")
+    chat.tap("unknown")
+    chat.tap("calldone")
+    chat.tap("approved")
+    chat.say("PA-777")
+    chat.say("12")
+    chat.say("2026-12-01")
+    chat.say("2026-11-01")  # before the start
+    assert chat.last.context["error"]["code"] == "before"
+    chat.say("2027-05-31")
+    (authorization,) = chat.case.authorizations
+    assert authorization == {
+        "call": 1,
+        "recorded_at": NOW.isoformat(),
+        "status": "approved",
+        "number": "PA-777",
+        "sessions": 12,
+        "start": "2026-12-01",
+        "end": "2027-05-31",
+    }
+    assert chat.case.calls[0]["date"] == "2026-11-20"
+    assert chat.case.mode == ASKING  # back to the questions, where they left off
+    chat.send(Calls())
+    assert chat.last.template == "calls"
+
+
+def test_a_call_date_in_the_future_is_refused():
+    chat = Chat()
+    chat.send(LogCall())
+    chat.tap("clinic")
+    chat.say("12/31/2099")
+    assert chat.last.context["error"]["code"] == "in_the_future"
+    assert chat.case.call["answers"] == {"call_party": "clinic"}
+
+
+def test_choosing_answers_on_a_call_and_cancelling_a_call():
+    chat = Chat()
+    chat.begin()
+    walk(chat, SPRAVATO_COINSURANCE)
+    chat.send(LogCall())
+    chat.tap("callcancel")
+    assert chat.case.call is None and chat.case.calls == []
+    chat.send(LogCall())
+    chat.tap("insurer")
+    chat.tap("today")
+    chat.tap("unknown")
+    chat.tap("unknown")
+    assert "callwalk" not in {b.label for b in chat.last.buttons}  # nothing unknown but coverage
+    chat.tap("callpick")
+    chat.send(Press(EDIT, "deductible"))
+    chat.say("$2,000")
+    assert chat.last.template == "answers"  # back to the list to pick another
+    chat.tap("calldone")
+    chat.tap("none")
+    assert chat.case.calls[0]["changed"] == ["deductible"]
+    assert chat.case.answers["deductible"]["source"] == {"call": 1}
+
+
+def test_a_press_for_a_call_question_outside_a_call_is_closed():
+    chat = Chat()
+    chat.begin()
+    (reply,) = chat.send(Press(ANSWER, "call_party", "insurer"))
+    assert reply.template == "closed"
+    (reply,) = chat.send(Press(MENU, value="calldone"))
+    assert reply.template == "closed"
+
+
+def test_starting_over_keeps_calls_with_the_earlier_case():
+    chat = Chat()
+    chat.send(LogCall())
+    chat.tap("insurer")
+    chat.tap("today")
+    chat.tap("unknown")
+    chat.tap("unknown")
+    chat.tap("calldone")
+    chat.tap("none")
+    chat.begin()
+    chat.tap("spravato")
+    chat.send(Reset())
+    chat.tap("reset_yes")
+    (earlier,) = chat.case.archived
+    assert len(earlier["calls"]) == 1 and chat.case.calls == []
+    (cases,) = chat.send(Cases())
+    assert cases.context["cases"] == chat.case.archived

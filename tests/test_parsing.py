@@ -2,6 +2,7 @@
 
 import ast
 import inspect
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from bot.parsing import (
     is_unknown,
     normalize_text,
     parse_count,
+    parse_date,
     parse_money,
     parse_percent,
     parse_text,
@@ -660,3 +662,43 @@ def test_whole_percentages_parse_to_themselves(number, sign):
     value = parse_percent(f"{number}{sign}")
     assert value == number
     assert str(value) == str(number)
+
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("today", date(2026, 11, 26)),
+        ("Yesterday.", date(2026, 11, 25)),
+        ("2026-11-01", date(2026, 11, 1)),
+        ("11/2/2026", date(2026, 11, 2)),
+        ("11/2", date(2026, 11, 2)),
+        ("1/5/26", date(2026, 1, 5)),
+        (" \u200b2026-11-26 ", date(2026, 11, 26)),
+    ],
+)
+def test_parse_date_accepts(raw, expected):
+    assert parse_date(raw, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("", "empty"),
+        ("soon", "not_a_date"),
+        ("2026-02-30", "not_a_date"),
+        ("13/1/2026", "not_a_date"),
+        ("12/1/2026", "in_the_future"),
+        ("x" * 200, "too_long"),
+    ],
+)
+def test_parse_date_rejects(raw, code):
+    with pytest.raises(ParseError) as raised:
+        parse_date(raw, today=TODAY)
+    assert raised.value.code == code
+
+
+def test_parse_date_may_allow_the_future():
+    assert parse_date("12/1/2026", today=TODAY, past=False) == date(2026, 12, 1)

@@ -36,12 +36,15 @@ from telegram.request import BaseRequest
 from bot.conversation import Conversation
 from bot.engine import (
     Back,
+    Calls,
     CallScript,
+    Cases,
     Delete,
     Estimate,
     Event,
     Export,
     Help,
+    LogCall,
     Reply,
     Reset,
     Review,
@@ -63,6 +66,9 @@ COMMANDS: dict[str, Event] = {
     "reset": Reset(),
     "back": Back(),
     "export": Export(),
+    "logcall": LogCall(),
+    "calls": Calls(),
+    "cases": Cases(),
     "delete": Delete(),
 }
 

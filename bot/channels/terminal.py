@@ -18,12 +18,15 @@ from typing import TextIO
 from bot.conversation import Conversation
 from bot.engine import (
     Back,
+    Calls,
     CallScript,
+    Cases,
     Delete,
     Estimate,
     Event,
     Export,
     Help,
+    LogCall,
     Reply,
     Reset,
     Review,
@@ -43,6 +46,9 @@ COMMANDS: dict[str, Event] = {
     "/reset": Reset(),
     "/back": Back(),
     "/export": Export(),
+    "/logcall": LogCall(),
+    "/calls": Calls(),
+    "/cases": Cases(),
     "/delete": Delete(),
 }
 QUIT = ("/quit", "/exit")
