@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.conversation import Conversation
 from bot.flow import Flow
 from bot.render import Renderer
-from bot.store import UserStore
+from bot.store import ReminderIndex, UserStore
 
 log = logging.getLogger("bot")
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     removed = store.cleanup_temp_files()
     if removed:
         log.info("removed %d temporary files left by an interrupted write", removed)
-    conversation = Conversation(store, flow)
+    conversation = Conversation(store, flow, reminder_index=ReminderIndex(settings.data_dir))
 
     mode = args.mode or ("telegram" if settings.token else "chat")
     if mode == "telegram":

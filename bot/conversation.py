@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from bot import engine
 from bot.engine import Case, Event, Reply
 from bot.flow import Flow
-from bot.store import CorruptRecordError, Store
+from bot.store import CorruptRecordError, ReminderIndex, Store
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
@@ -26,18 +26,35 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """What one event did: the replies, and the user's reminder days if they changed."""
+
+    replies: list[Reply]
+    reminder_days: list[str] | None = None
+
+
 class Conversation:
     """Runs the engine against the store, one event at a time."""
 
     def __init__(
-        self, store: Store, flow: Flow | None = None, clock: Callable[[], datetime] = utc_now
+        self,
+        store: Store,
+        flow: Flow | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        reminder_index: ReminderIndex | None = None,
     ) -> None:
         self.store = store
         self.flow = flow or Flow()
         self.clock = clock
+        self.reminder_index = reminder_index
 
     def handle(self, key: str, event: Event, update_id: int | None = None) -> list[Reply]:
-        """Apply `event` to the user's saved case and return what to show them.
+        """Apply `event` to the user's saved case and return what to show them."""
+        return self.turn(key, event, update_id).replies
+
+    def turn(self, key: str, event: Event, update_id: int | None = None) -> Turn:
+        """Apply `event` to the user's saved case: save, then say what to show and schedule.
 
         `update_id` (Telegram's) makes a redelivered update a no-op: it never
         applies an answer twice.
@@ -46,19 +63,25 @@ class Conversation:
             record = self.store.load(key) or {}
         except CorruptRecordError:
             log.error("record of user %s cannot be read; left untouched", key)
-            return [Reply("storage_error")]
+            return Turn([Reply("storage_error")])
         if update_id is not None and update_id <= record.get("last_update_id", -1):
             log.info("update %s already applied for user %s", update_id, key)
-            return []
+            return Turn([])
         now = self.clock()
-        outcome = engine.handle(self.flow, Case.from_dict(record.get("case")), event, now)
+        before = Case.from_dict(record.get("case"))
+        outcome = engine.handle(self.flow, before, event, now)
         if outcome.erase:
             self.store.delete(key)
             log.info("user %s erased their data", key)
         elif outcome.changed:
             record = self._record(record, outcome.case, now, update_id)
             self.store.save(key, record)
-        return [_with_record(reply, record) for reply in outcome.replies]
+        days = [] if outcome.erase else reminder_days(outcome.case)
+        changed = days != reminder_days(before) or isinstance(event, engine.DeliverDue)
+        if changed and self.reminder_index is not None:
+            self.reminder_index.set(key, days)
+        replies = [_with_record(reply, record) for reply in outcome.replies]
+        return Turn(replies, days if changed else None)
 
     def case(self, key: str) -> Case:
         """The user's saved case (a new one if they have none)."""
@@ -79,6 +102,11 @@ class Conversation:
         if update_id is not None:
             record["last_update_id"] = update_id
         return record
+
+
+def reminder_days(case: Case) -> list[str]:
+    """The days on which the case has reminders still to send."""
+    return sorted({r["due"] for r in case.reminders if not r.get("sent_at")})
 
 
 def _with_record(reply: Reply, record: dict[str, Any]) -> Reply:

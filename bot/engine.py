@@ -10,10 +10,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from bot import reminders
 from bot.calls import AUTHORIZATION, CALL_DETAILS, form_of
 from bot.callscript import build_call_script
 from bot.crisis import mentions_crisis
@@ -58,6 +59,8 @@ class Case:
     """Prior authorizations heard of on a call: number, status, sessions, dates."""
     call: dict[str, Any] | None = None
     """The call being logged: its stage, where it is, and what was said so far."""
+    reminders: list[dict[str, Any]] = field(default_factory=list)
+    """Reminders set: id, kind, due day, and when each was sent."""
 
     def values(self) -> dict[str, Any]:
         """Question id -> stored value."""
@@ -137,6 +140,16 @@ class Cases:
 
 
 @dataclass(frozen=True)
+class Reminders:
+    """/reminders: the reminders set, to cancel, and new ones to set."""
+
+
+@dataclass(frozen=True)
+class DeliverDue:
+    """Time has come (or passed) for reminders: show those that are due."""
+
+
+@dataclass(frozen=True)
 class Back:
     """/back: the previous question."""
 
@@ -156,6 +169,7 @@ class Unsupported:
 
 
 ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM = "a", "k", "b", "e", "m", "r"
+REMIND, CANCEL_REMINDER = "t", "x"
 MENU_ITEMS = (
     "begin",
     "continue",
@@ -193,7 +207,8 @@ class Press:
 def decode(data: str) -> Press | None:
     """The press encoded in callback data, or None for data we never sent."""
     parts = data.split(SEPARATOR)
-    if len(parts) != 3 or parts[0] not in (ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM):
+    actions = (ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM, REMIND, CANCEL_REMINDER)
+    if len(parts) != 3 or parts[0] not in actions:
         return None
     return Press(*parts)
 
@@ -213,6 +228,8 @@ Event = (
     | LogCall
     | Calls
     | Cases
+    | Reminders
+    | DeliverDue
     | Press
 )
 
@@ -325,6 +342,10 @@ class _Turn:
                 self.show_calls()
             case Cases():
                 self.show("cases", cases=self.case.archived, buttons=[self.resume_button()])
+            case Reminders():
+                self.show_reminders()
+            case DeliverDue():
+                self.deliver_due()
             case Delete():
                 self.ask_delete()
             case Back():
@@ -559,6 +580,10 @@ class _Turn:
             self.menu(press.value)
         elif press.action == CONFIRM and press.question and press.question == self.case.confirming:
             self.confirm(press.question, press.value == "yes")
+        elif press.action == REMIND and not self.case.confirming:
+            self.set_reminder(press.question, press.value)
+        elif press.action == CANCEL_REMINDER and not press.question:
+            self.cancel_reminder(press.value)
         elif press.action == EDIT and press.question in self.flow and not press.value:
             self.edit(self.flow[press.question])
         elif press.action in (ANSWER, KEEP, BACK) and self.is_current(press.question):
@@ -748,7 +773,7 @@ class _Turn:
             "authorizations": self.case.authorizations,
         }
         archived = [*self.case.archived, earlier]
-        self.case = Case(archived=archived, mode=ASKING)
+        self.case = Case(archived=archived, mode=ASKING, reminders=self.case.reminders)
         self.show("reset_done")
         self.go(self.flow.questions[0])
 
@@ -938,6 +963,7 @@ class _Turn:
         self.show(
             "call_logged",
             buttons=[
+                *self.reminder_offers(authorization),
                 Button(Press(MENU, value="estimate"), "estimate"),
                 Button(Press(MENU, value="logcall"), "logcall"),
                 self.resume_button(),
@@ -955,6 +981,87 @@ class _Turn:
             authorizations=self.case.authorizations,
             answers=self.case.values(),
         )
+
+    # -- reminders --
+
+    def today(self) -> date:
+        return datetime.fromisoformat(self.now).date()
+
+    def reminder_offers(self, authorization: dict[str, Any] | None) -> list[Button]:
+        return [
+            Button(Press(REMIND, kind, day.isoformat()), f"remind_{kind}", {"day": day})
+            for kind, day in reminders.offers(self.today(), authorization)
+        ]
+
+    def pending_reminders(self) -> list[dict[str, Any]]:
+        return [r for r in self.case.reminders if not r.get("sent_at")]
+
+    def set_reminder(self, kind: str, day_text: str) -> None:
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            day = None
+        if day is None or not reminders.acceptable(kind, day, self.today()):
+            self.closed()
+            return
+        due = day.isoformat()
+        same = [r for r in self.pending_reminders() if (r["kind"], r["due"]) == (kind, due)]
+        if same:
+            self.show("reminder_set", reminder=same[0], repeated=True)
+            return
+        latest = self.case.authorizations[-1] if self.case.authorizations else {}
+        params = {
+            "number": latest.get("number", UNKNOWN),
+            "deadline": (
+                reminders.appeal_deadline(latest["letter_date"]).isoformat()
+                if kind == "appeal" and latest.get("letter_date", UNKNOWN) != UNKNOWN
+                else None
+            ),
+        }
+        number = max((r["id"] for r in self.case.reminders), default=0) + 1
+        reminder = {"id": number, "kind": kind, "due": due, "created_at": self.now}
+        reminder["params"] = params
+        self.case.reminders.append(reminder)
+        self.changed = True
+        self.show("reminder_set", reminder=reminder, repeated=False)
+
+    def cancel_reminder(self, number: str) -> None:
+        pending = [r for r in self.pending_reminders() if str(r["id"]) == number]
+        if not pending:
+            self.closed()
+            return
+        self.case.reminders.remove(pending[0])
+        self.changed = True
+        self.show("reminder_cancelled", reminder=pending[0])
+        self.show_reminders()
+
+    def show_reminders(self) -> None:
+        pending = sorted(self.pending_reminders(), key=lambda r: r["due"])
+        cancel = [
+            Button(Press(CANCEL_REMINDER, value=str(r["id"])), "cancel_reminder", {"due": r["due"]})
+            for r in pending
+        ]
+        self.show(
+            "reminders",
+            buttons=[*cancel, *self.reminder_offers(None), self.resume_button()],
+            reminders=pending,
+        )
+
+    def deliver_due(self) -> None:
+        """Show each reminder whose moment has come, once."""
+        now = datetime.fromisoformat(self.now)
+        for reminder in self.pending_reminders():
+            if reminders.due_at(reminder["due"]) <= now:
+                reminder["sent_at"] = self.now
+                self.changed = True
+                self.show(
+                    "reminder",
+                    buttons=[
+                        Button(Press(MENU, value="logcall"), "logcall"),
+                        Button(Press(MENU, value="callscript"), "callscript"),
+                    ],
+                    reminder=reminder,
+                )
 
     # -- their data --
 

@@ -359,3 +359,38 @@ class MemoryStore:
     def cleanup_temp_files(self) -> int:
         """Nothing to clean up in memory; always 0."""
         return 0
+
+
+class ReminderIndex:
+    """Which users have reminders due on which days, in one small atomically written file.
+
+    Start-up schedules reminders from this index alone, so it never reads every user's file.
+    The users' own files stay the truth: a stale entry only makes the bot look and find
+    nothing due.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+        _make_private_dirs(Path(data_dir))
+        self._storage = AtomicJSONStorage(Path(data_dir) / "reminders.json")
+        self._lock = threading.Lock()
+
+    def set(self, key: str, days: list[str]) -> None:
+        """Record the days (ISO dates) on which `key` has reminders due; [] forgets them."""
+        validate_key(key)
+        with self._lock:
+            index = self._read()
+            if index.get(key, []) == days:
+                return
+            if days:
+                index[key] = days
+            else:
+                index.pop(key, None)
+            self._storage.write({"due": index})
+
+    def items(self) -> Iterator[tuple[str, list[str]]]:
+        """(key, days) for every user with reminders."""
+        with self._lock:
+            yield from list(self._read().items())
+
+    def _read(self) -> dict[str, list[str]]:
+        return dict((self._storage.read() or {}).get("due", {}))

@@ -226,6 +226,7 @@ def test_a_full_conversation_through_the_estimate_and_the_call_script(world, tmp
         "logcall",
         "calls",
         "cases",
+        "reminders",
         "back",
         "help",
         "reset",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -29,12 +29,14 @@ from bot.engine import (
     Case,
     Cases,
     Delete,
+    DeliverDue,
     Estimate,
     Event,
     Export,
     Help,
     LogCall,
     Press,
+    Reminders,
     Reply,
     Reset,
     Review,
@@ -54,7 +56,15 @@ NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 MARKUPS = ("html", "text")
 
 # Templates that are imported by others or read as modules, never rendered as a message.
-MODULES = {"_macros", "buttons", "commands", "callscript_items", "assumptions", "privacy"}
+MODULES = {
+    "_macros",
+    "buttons",
+    "commands",
+    "callscript_items",
+    "assumptions",
+    "privacy",
+    "_reminder_text",
+}
 # Templates rendered with a context of their own, by the tests named here.
 RENDERED_ELSEWHERE = {
     "answers_file_error": "tests/test_estimate_command.py",
@@ -107,9 +117,9 @@ class Chat:
         self.replies: list[Reply] = []
         self.last: list[Reply] = []
 
-    def send(self, event: Event) -> list[Reply]:
+    def send(self, event: Event, now: datetime = NOW) -> list[Reply]:
         """Apply one event and return its replies."""
-        outcome = handle(FLOW, self.case, event, NOW)
+        outcome = handle(FLOW, self.case, event, now)
         self.case = outcome.case
         self.last = outcome.replies
         self.replies.extend(outcome.replies)
@@ -266,6 +276,7 @@ def calls_chat(names: dict[str, str]) -> Chat:
     chat.answer("pa_start", "2025-03-10")
     chat.answer("pa_end", "2025-03-01", "2025-09-10")
     assert chat.last[-1].template == "call_logged"
+    chat.send(next(b.press for b in chat.last[-1].buttons if b.label == "remind_call"))
     chat.send(LogCall())
     chat.answer("call_party", tap("call_party", "clinic"))
     chat.answer("call_date", "3/1")
@@ -278,6 +289,14 @@ def calls_chat(names: dict[str, str]) -> Chat:
     chat.answer("pa_status", tap("pa_status", "denied"))
     chat.answer("pa_number", tap("pa_number"))
     chat.answer("pa_letter_date", "2/20/2025")
+    chat.send(next(b.press for b in chat.last[-1].buttons if b.label == "remind_appeal"))
+    (listing,) = chat.send(Reminders())
+    remind = next(b.press for b in listing.buttons if b.label == "remind_call")
+    chat.send(remind)
+    chat.send(remind)  # the same again: not set twice
+    (listing,) = chat.send(Reminders())
+    chat.send(next(b.press for b in listing.buttons if b.label == "cancel_reminder"))
+    chat.send(DeliverDue(), now=NOW + timedelta(days=400))
     chat.send(Review())
     chat.send(Calls())
     chat.send(Cases())  # none yet

@@ -278,6 +278,7 @@ def test_the_command_menu_lists_the_commands(bot):
         "logcall",
         "calls",
         "cases",
+        "reminders",
         "back",
         "help",
         "reset",

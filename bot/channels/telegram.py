@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -40,11 +42,13 @@ from bot.engine import (
     CallScript,
     Cases,
     Delete,
+    DeliverDue,
     Estimate,
     Event,
     Export,
     Help,
     LogCall,
+    Reminders,
     Reply,
     Reset,
     Review,
@@ -53,6 +57,7 @@ from bot.engine import (
     Unsupported,
     decode,
 )
+from bot.reminders import due_at
 from bot.render import Keyboard, Renderer, split_message
 
 log = logging.getLogger(__name__)
@@ -69,6 +74,7 @@ COMMANDS: dict[str, Event] = {
     "logcall": LogCall(),
     "calls": Calls(),
     "cases": Cases(),
+    "reminders": Reminders(),
     "delete": Delete(),
 }
 
@@ -103,6 +109,7 @@ class TelegramChannel:
         if get_updates_request is not None:
             builder = builder.get_updates_request(get_updates_request)
         app = builder.build()
+        self.job_queue = app.job_queue
         private = filters.ChatType.PRIVATE
         app.add_handler(TypeHandler(Update, self.private_only), group=-1)
         app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=private))
@@ -115,9 +122,12 @@ class TelegramChannel:
         return app
 
     async def post_init(self, app: Application) -> None:
-        """List the commands in Telegram's command menu."""
+        """List the commands in Telegram's command menu, and schedule the saved reminders."""
         commands = [BotCommand(name, text) for name, text in self.renderer.commands()]
         await app.bot.set_my_commands(commands)
+        index = self.conversation.reminder_index
+        for key, days in index.items() if index is not None else ():
+            self.schedule(key, days)
 
     async def private_only(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Outside private chats, say once where the bot works, and stop there."""
@@ -161,9 +171,11 @@ class TelegramChannel:
     async def turn(self, update: Update, event: Event) -> None:
         """Apply one event for the user who sent the update, then send the replies."""
         key = str(update.effective_user.id)
-        replies = await asyncio.to_thread(self.conversation.handle, key, event, update.update_id)
-        if replies:  # none for an update that was already applied: it was answered then
-            await self.deliver(update, replies)
+        turn = await asyncio.to_thread(self.conversation.turn, key, event, update.update_id)
+        if turn.replies:  # none for an update that was already applied: it was answered then
+            await self.deliver(update, turn.replies)
+        if turn.reminder_days is not None:
+            self.schedule(key, turn.reminder_days)
 
     async def deliver(self, update: Update, replies: list[Reply]) -> None:
         """Send replies: notices answer the button press; an answer edits the pressed message."""
@@ -174,27 +186,51 @@ class TelegramChannel:
         for reply in replies:
             if reply.notice and query is not None:
                 continue
-            rendered = self.renderer.render(reply, "html")
-            markup = _markup(rendered.keyboard)
             if reply.replaces_pressed and query is not None and query.message is not None:
-                await _quietly(query.edit_message_text(rendered.text, parse_mode=ParseMode.HTML))
+                text = self.renderer.render(reply, "html").text
+                await _quietly(query.edit_message_text(text, parse_mode=ParseMode.HTML))
                 continue
-            if reply.attachments:
-                for number, (filename, content) in enumerate(self.renderer.attachments(reply)):
-                    await update.effective_chat.send_document(
-                        content,
-                        filename=filename,
-                        caption=rendered.text if number == 0 else None,
-                        parse_mode=ParseMode.HTML,
-                    )
-                continue
-            parts = split_message(rendered.text)
-            for number, part in enumerate(parts, start=1):
-                await update.effective_chat.send_message(
-                    part,
+            await self.send(update.get_bot(), update.effective_chat.id, reply)
+
+    async def send(self, bot: Bot, chat_id: int, reply: Reply) -> None:
+        """Send one reply as messages (split to Telegram's limit) or as documents."""
+        rendered = self.renderer.render(reply, "html")
+        if reply.attachments:
+            for number, (filename, content) in enumerate(self.renderer.attachments(reply)):
+                await bot.send_document(
+                    chat_id,
+                    content,
+                    filename=filename,
+                    caption=rendered.text if number == 0 else None,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=markup if number == len(parts) else None,
                 )
+            return
+        parts = split_message(rendered.text)
+        for number, part in enumerate(parts, start=1):
+            await bot.send_message(
+                chat_id,
+                part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_markup(rendered.keyboard) if number == len(parts) else None,
+            )
+
+    def schedule(self, key: str, days: list[str]) -> None:
+        """(Re)schedule the user's reminders: one job a day, at once for a day already past."""
+        name = f"remind:{key}"
+        for job in self.job_queue.get_jobs_by_name(name):
+            job.schedule_removal()
+        now = datetime.now(UTC)
+        for day in days:
+            moment = due_at(day)
+            when = moment if moment > now else 0
+            self.job_queue.run_once(self.remind, when, user_id=int(key), name=name)
+
+    async def remind(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Send the user's reminders that are due."""
+        key = str(context.job.user_id)
+        turn = await asyncio.to_thread(self.conversation.turn, key, DeliverDue())
+        for reply in turn.replies:
+            await self.send(context.bot, int(key), reply)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failure without the user's data."""

@@ -22,11 +22,13 @@ from bot.engine import (
     CallScript,
     Cases,
     Delete,
+    DeliverDue,
     Estimate,
     Event,
     Export,
     Help,
     LogCall,
+    Reminders,
     Reply,
     Reset,
     Review,
@@ -49,6 +51,7 @@ COMMANDS: dict[str, Event] = {
     "/logcall": LogCall(),
     "/calls": Calls(),
     "/cases": Cases(),
+    "/reminders": Reminders(),
     "/delete": Delete(),
 }
 QUIT = ("/quit", "/exit")
@@ -79,6 +82,7 @@ class TerminalChannel:
     def run(self) -> None:
         """Converse until /quit or the end of input."""
         self.say(self.renderer.message("terminal_help", "text"))
+        self.turn(DeliverDue())  # reminders that fell due since the last time
         self.turn(Start())
         while True:
             if self.stdin.isatty():
