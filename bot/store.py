@@ -385,7 +385,7 @@ class ReminderIndex:
                 index[key] = days
             else:
                 index.pop(key, None)
-            self._storage.write({"due": index})
+            self._storage.write({"due": {"1": index}})  # one TinyDB document
 
     def items(self) -> Iterator[tuple[str, list[str]]]:
         """(key, days) for every user with reminders."""
@@ -393,4 +393,4 @@ class ReminderIndex:
             yield from list(self._read().items())
 
     def _read(self) -> dict[str, list[str]]:
-        return dict((self._storage.read() or {}).get("due", {}))
+        return dict((self._storage.read() or {}).get("due", {}).get("1", {}))

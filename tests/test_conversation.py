@@ -6,9 +6,21 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.conversation import Conversation
-from bot.engine import ANSWER, CONFIRM, MENU, Delete, Export, Press, Reset, Start, Text
+from bot.engine import (
+    ANSWER,
+    CONFIRM,
+    MENU,
+    REMIND,
+    Delete,
+    DeliverDue,
+    Export,
+    Press,
+    Reset,
+    Start,
+    Text,
+)
 from bot.render import Renderer
-from bot.store import MemoryStore, UserStore
+from bot.store import MemoryStore, ReminderIndex, UserStore
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 
@@ -138,3 +150,29 @@ def test_a_forged_delete_confirmation_erases_nothing(tmp_path):
     (reply,) = conversation.handle("31", Press(CONFIRM, "delete", "yes"))
     assert reply.template == "closed"
     assert saved_answers(conversation, "31")["insurer"] == "Aetna"
+
+
+def test_the_reminder_index_follows_the_users_reminders(tmp_path):
+    index = ReminderIndex(tmp_path)
+    conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW, reminder_index=index)
+    turn = conversation.turn("41", Press(REMIND, "call", "2026-11-29"))
+    assert turn.reminder_days == ["2026-11-29"]
+    conversation.handle("42", Press(REMIND, "call", "2026-12-01"))
+    assert dict(ReminderIndex(tmp_path).items()) == {
+        "41": ["2026-11-29"],
+        "42": ["2026-12-01"],
+    }
+    assert conversation.turn("41", Start()).reminder_days is None  # unchanged
+    conversation.handle("41", Delete())
+    turn = conversation.turn("41", Press(CONFIRM, "delete", "yes"))
+    assert turn.reminder_days == []
+    assert dict(ReminderIndex(tmp_path).items()) == {"42": ["2026-12-01"]}
+    later = Conversation(
+        UserStore(tmp_path),
+        clock=lambda: datetime(2026, 12, 1, 15, tzinfo=UTC),
+        reminder_index=index,
+    )
+    (reminder,) = later.handle("42", DeliverDue())
+    assert reminder.template == "reminder"
+    assert dict(index.items()) == {}
+    assert later.handle("42", DeliverDue()) == []  # sent once

@@ -259,3 +259,61 @@ def test_a_user_cut_off_by_sigkill_resumes_with_every_acknowledged_answer(world,
     act(fake, user, "press", next(label for label, _ in fake.buttons(user) if "Continue" in label))
     finish(fake, user)
     assert saved_answers(tmp_path, user) == EXPECTED
+
+
+def estimate_range(fake: FakeTelegram, user: int) -> str:
+    (reply, *_) = act(fake, user, "send", "/estimate")
+    return reply.split("\n")[1]
+
+
+def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(world, tmp_path):
+    fake, bot = world
+    user = 333
+    act(fake, user, "send", "/start")
+    act(fake, user, "press", "Let's begin")
+    replies: list[str] = []
+    while not any(text.startswith("Your answers") for text in replies):
+        replies = act(fake, user, "send", "idk")
+    before = estimate_range(fake, user)
+
+    act(fake, user, "send", "/logcall")
+    act(fake, user, "press", "The clinic")
+    act(fake, user, "press", "today")
+    act(fake, user, "send", "Jane")
+    act(fake, user, "send", "REF-777")
+    act(fake, user, "press", "Choose answers to update")
+    act(fake, user, "press", "Price per session")
+    act(fake, user, "send", "$600")
+    act(fake, user, "press", "Sessions planned")
+    act(fake, user, "send", "6")
+    act(fake, user, "press", "Done with answers")
+    act(fake, user, "press", "Submitted, waiting")
+    (logged,) = act(fake, user, "send", "PA-42")
+    assert "reference REF-777" in logged and "Price per session: $600" in logged
+    labels = [label for label, _ in fake.buttons(user)]
+    remind = next(label for label in labels if label.startswith("Remind me to check"))
+    (confirmation,) = act(fake, user, "press", remind)
+    assert "Reminder set" in confirmation
+
+    assert before.startswith("About $0 to $7,080")  # 8 sessions at $885 at worst
+    assert estimate_range(fake, user).startswith("About $0 to $3,600")  # 6 at $600
+    (calls, *_) = act(fake, user, "send", "/calls")
+    assert "REF-777" in calls and "PA-42" in calls
+    (answers, *_) = act(fake, user, "send", "/answers")
+    assert "Price per session: $600" in answers and "clinic call ref REF-777" in answers
+
+    # The bot is down while the reminder falls due.
+    bot.stop()
+    user_file = tmp_path / "data" / "users" / f"{user}.json"
+    database = json.loads(user_file.read_text())
+    (reminder,) = database["case"]["1"]["case"]["reminders"]
+    reminder["due"] = "2026-01-01"
+    user_file.write_text(json.dumps(database))
+    index_file = tmp_path / "data" / "reminders.json"
+    index_file.write_text(json.dumps({"due": {"1": {str(user): ["2026-01-01"]}}}))
+    sent = len(fake.messages(user))
+    bot.start(fake)
+    fake.wait_for(lambda f: any("Reminder" in m.get("text", "") for m in f.messages(user)[sent:]))
+    assert "prior authorization PA-42" in fake.last_text(user)
+    (listing, *_) = act(fake, user, "send", "/reminders")
+    assert "You have no reminders set." in listing  # delivered once, not again

@@ -20,10 +20,12 @@ from bot.engine import (
     CallScript,
     Case,
     Cases,
+    DeliverDue,
     Estimate,
     Help,
     LogCall,
     Press,
+    Reminders,
     Reply,
     Reset,
     Review,
@@ -732,3 +734,77 @@ def test_starting_over_keeps_calls_with_the_earlier_case():
     assert len(earlier["calls"]) == 1 and chat.case.calls == []
     (cases,) = chat.send(Cases())
     assert cases.context["cases"] == chat.case.archived
+
+
+def log_pa_call(chat: Chat, status: str, *answers: str) -> None:
+    """Log a call with prior authorization news."""
+    chat.send(LogCall())
+    chat.tap("insurer")
+    chat.tap("today")
+    chat.tap("unknown")
+    chat.tap("unknown")
+    chat.tap("calldone")
+    chat.tap(status)
+    for answer in answers:
+        chat.say(answer)
+
+
+def test_a_pending_authorization_offers_a_reminder_to_check_on_it():
+    chat = Chat()
+    log_pa_call(chat, "pending", "PA-1")
+    offers = {b.label: b.press for b in chat.last.buttons if b.label.startswith("remind_")}
+    assert offers["remind_pa_pending"].value == "2026-12-03"  # a week later
+    chat.send(offers["remind_pa_pending"])
+    (reminder,) = chat.case.reminders
+    assert reminder["kind"] == "pa_pending" and reminder["due"] == "2026-12-03"
+    assert reminder["params"]["number"] == "PA-1"
+    chat.send(offers["remind_pa_pending"])  # pressed twice: still one reminder
+    assert len(chat.case.reminders) == 1
+
+
+def test_a_denial_offers_a_reminder_well_before_the_appeal_deadline():
+    chat = Chat()
+    log_pa_call(chat, "denied", "skip", "11/20/2026")
+    offer = next(b.press for b in chat.last.buttons if b.label == "remind_appeal")
+    # 180 days from the letter is 2027-05-19; the reminder comes 30 days before.
+    assert offer.value == "2027-04-19"
+    chat.send(offer)
+    assert chat.case.reminders[0]["params"]["deadline"] == "2027-05-19"
+
+
+@pytest.mark.parametrize(
+    "press",
+    [
+        Press("t", "call", "2026-11-26"),  # today: not in the future
+        Press("t", "call", "2028-01-01"),  # more than a year ahead
+        Press("t", "party", "2026-12-01"),  # no such kind
+        Press("t", "call", "soon"),
+        Press("x", value="1"),  # no such reminder
+    ],
+)
+def test_forged_reminder_buttons_are_closed(press):
+    chat = Chat()
+    (reply,) = chat.send(press)
+    assert reply.template == "closed"
+    assert chat.case.reminders == []
+
+
+def test_reminders_are_listed_cancelled_and_delivered_once_when_due():
+    chat = Chat()
+    (listing,) = chat.send(Reminders())
+    offers = [b.press for b in listing.buttons if b.label == "remind_call"]
+    assert [p.value for p in offers] == ["2026-11-27", "2026-11-29", "2026-12-03"]
+    chat.send(offers[0])
+    chat.send(offers[2])
+    (listing,) = chat.send(Reminders())
+    assert [r["due"] for r in listing.context["reminders"]] == ["2026-11-27", "2026-12-03"]
+    cancel = next(b.press for b in listing.buttons if b.label == "cancel_reminder")
+    chat.send(cancel)
+    assert [r["due"] for r in chat.case.reminders] == ["2026-12-03"]
+    assert chat.send(DeliverDue()) == []  # not yet
+    later = handle(FLOW, chat.case, DeliverDue(), datetime(2026, 12, 3, 14, 0, tzinfo=UTC))
+    (reminder,) = later.replies
+    assert reminder.template == "reminder"
+    assert later.case.reminders[0]["sent_at"] == "2026-12-03T14:00:00+00:00"
+    again = handle(FLOW, later.case, DeliverDue(), datetime(2026, 12, 4, tzinfo=UTC))
+    assert again.replies == []

@@ -231,3 +231,15 @@ def test_the_end_shows_the_estimate_and_the_call_script_and_saves_the_printable_
 
     per_session = run_bot(tmp_path, "/estimate", "1")  # 1) Cost per session
     assert "Cost per session\n" in per_session and "you $" in per_session
+
+
+def test_a_reminder_that_fell_due_is_shown_when_the_terminal_starts(tmp_path: Path) -> None:
+    out = run_bot(tmp_path, "/reminders", "1")  # 1) remind me to call tomorrow
+    assert "Reminder set" in out
+    path = tmp_path / "data" / "users" / "terminal.json"
+    database = json.loads(path.read_text("utf-8"))
+    database["case"]["1"]["case"]["reminders"][0]["due"] = "2026-01-01"
+    path.write_text(json.dumps(database), "utf-8")
+    out = run_bot(tmp_path)
+    assert out.index("Reminder: call your insurer") < out.index("Hello. I help you")
+    assert "Reminder:" not in run_bot(tmp_path)  # shown once
