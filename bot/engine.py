@@ -435,7 +435,10 @@ class _Turn:
 
     def call_script(self) -> None:
         answers = self.current_answers()
-        buttons = [Button(Press(MENU, value="download"), "download")]
+        buttons = [
+            Button(Press(MENU, value="download"), "download"),
+            Button(Press(MENU, value="logcall"), "logcall"),
+        ]
         if self.case.mode == DONE:
             buttons += [Button(Press(MENU, value=m), m) for m in ("review", "reset")]
         else:

@@ -317,3 +317,27 @@ def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(worl
     assert "prior authorization PA-42" in fake.last_text(user)
     (listing, *_) = act(fake, user, "send", "/reminders")
     assert "You have no reminders set." in listing  # delivered once, not again
+
+    # A second call, then everything exported, then erased.
+    act(fake, user, "send", "/logcall")
+    act(fake, user, "press", "The insurer")
+    act(fake, user, "press", "yesterday")
+    act(fake, user, "press", "Skip")
+    act(fake, user, "send", "REF-888")
+    act(fake, user, "press", "Done with answers")
+    act(fake, user, "press", "No news about one")
+    (calls, *_) = act(fake, user, "send", "/calls")
+    assert calls.index("REF-888") < calls.index("REF-777")  # newest first
+    documents = len(fake.documents)
+    act(fake, user, "send", "/export")
+    fake.wait_for(lambda f: len(f.documents) >= documents + 3)
+    exported = json.loads(fake.documents[documents].data)
+    assert [c["reference"] for c in exported["record"]["case"]["calls"]] == ["REF-777", "REF-888"]
+    act(fake, user, "send", "/delete")
+    act(fake, user, "press", "Yes, delete everything")
+    assert not user_file.exists()
+    assert str(user) not in index_file.read_text()
+    leftovers = [
+        p for p in (tmp_path / "data").rglob("*") if p.is_file() and b"REF-777" in p.read_bytes()
+    ]
+    assert leftovers == []
