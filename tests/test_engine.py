@@ -564,7 +564,7 @@ def test_the_end_shows_the_summary_then_the_estimate_then_the_call_script():
     estimate = chat.reply("estimate").context["estimate"]
     # Out of network at $885 with $600 allowed: $285 billed above the allowed amount each time.
     assert all(s.patient >= 285 for s in estimate.low.per_session)
-    assert [b.label for b in chat.last.buttons] == ["download", "review", "reset"]
+    assert [b.label for b in chat.last.buttons] == ["download", "logcall", "review", "reset"]
     (sent,) = chat.send(Press(MENU, value="download"))
     assert sent.attachments == ("callscript_document",)
     (table,) = chat.send(Press(MENU, value="table"))
