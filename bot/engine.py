@@ -7,18 +7,56 @@ Replies name a template and carry plain data; every word lives in templates/.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from bot import reminders
-from bot.calls import AUTHORIZATION, CALL_DETAILS, form_of
+from bot.call_logging import CallLogging
+from bot.calls import CALL_DETAILS, form_of
 from bot.callscript import build_call_script
+from bot.case import (
+    ASKING,
+    DONE,
+    EDITING,
+    LOGGING,
+    NEW,
+    Case,
+    next_question,
+    progress,
+)
 from bot.crisis import mentions_crisis
 from bot.estimate import estimate
+from bot.events import (
+    ANSWER,
+    BACK,
+    CANCEL_REMINDER,
+    CONFIRM,
+    EDIT,
+    KEEP,
+    MENU,
+    MENU_ITEMS,
+    REMIND,
+    Back,
+    Calls,
+    CallScript,
+    Cases,
+    Delete,
+    DeliverDue,
+    Estimate,
+    Event,
+    Export,
+    Help,
+    LogCall,
+    Press,
+    Reminders,
+    Reset,
+    Review,
+    Start,
+    Text,
+    Unsupported,
+    decode,
+)
 from bot.flow import UNKNOWN, YES_NO, Flow, Kind, Question
 from bot.parsing import (
     ParseError,
@@ -31,234 +69,51 @@ from bot.parsing import (
     parse_text,
     parse_yes_no,
 )
-
-NEW, ASKING, EDITING, DONE, LOGGING = "new", "asking", "editing", "done", "logging"
-UNKNOWN_VALUES = (UNKNOWN, "unsure")
-
-
-# -- the saved state --------------------------------------------------------------------------
-
-
-@dataclass
-class Case:
-    """One person's answers and where they are in the conversation."""
-
-    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Question id -> {"value": stored value, "at": ISO time it was given}."""
-    log: list[dict[str, Any]] = field(default_factory=list)
-    """Every answer given, changed or cleared, oldest first."""
-    mode: str = NEW
-    cursor: str | None = None
-    confirming: str | None = None
-    """"reset" or "delete" while the user is asked to confirm it."""
-    archived: list[dict[str, Any]] = field(default_factory=list)
-    """Earlier cases kept when the user started over."""
-    calls: list[dict[str, Any]] = field(default_factory=list)
-    """Calls logged: who, when, with whom, the reference number, what changed."""
-    authorizations: list[dict[str, Any]] = field(default_factory=list)
-    """Prior authorizations heard of on a call: number, status, sessions, dates."""
-    call: dict[str, Any] | None = None
-    """The call being logged: its stage, where it is, and what was said so far."""
-    reminders: list[dict[str, Any]] = field(default_factory=list)
-    """Reminders set: id, kind, due day, and when each was sent."""
-
-    def values(self) -> dict[str, Any]:
-        """Question id -> stored value."""
-        return {qid: answer["value"] for qid, answer in self.answers.items()}
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able copy, for the store."""
-        return copy.deepcopy(self.__dict__)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> Case:
-        """The case saved as `data` (a new case for None)."""
-        if not data:
-            return cls()
-        known = {k: copy.deepcopy(v) for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
-
-
-# -- what happens -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Start:
-    """/start: welcome, or offer to resume."""
-
-
-@dataclass(frozen=True)
-class Help:
-    """/help, or a command the bot does not know."""
-
-    unknown_command: bool = False
-
-
-@dataclass(frozen=True)
-class Review:
-    """/answers: list the answers with a way to change each."""
-
-
-@dataclass(frozen=True)
-class Reset:
-    """/reset: ask before starting over."""
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """/estimate: the cost estimate from what has been answered so far."""
-
-
-@dataclass(frozen=True)
-class CallScript:
-    """/callscript: the checklist for the call to the insurer."""
-
-
-@dataclass(frozen=True)
-class Export:
-    """/export: everything stored about the user, as files."""
-
-
-@dataclass(frozen=True)
-class Delete:
-    """/delete: ask before erasing everything stored about the user."""
-
-
-@dataclass(frozen=True)
-class LogCall:
-    """/logcall: record a call and what was said on it."""
-
-
-@dataclass(frozen=True)
-class Calls:
-    """/calls: the calls logged, newest first."""
-
-
-@dataclass(frozen=True)
-class Cases:
-    """/cases: earlier cases, kept when the user started over."""
-
-
-@dataclass(frozen=True)
-class Reminders:
-    """/reminders: the reminders set, to cancel, and new ones to set."""
-
-
-@dataclass(frozen=True)
-class DeliverDue:
-    """Time has come (or passed) for reminders: show those that are due."""
-
-
-@dataclass(frozen=True)
-class Back:
-    """/back: the previous question."""
-
-
-@dataclass(frozen=True)
-class Text:
-    """Anything typed."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Unsupported:
-    """A sticker, photo, voice message, an edited message: anything but new text."""
-
-    edited: bool = False
-
-
-ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM = "a", "k", "b", "e", "m", "r"
-REMIND, CANCEL_REMINDER = "t", "x"
-MENU_ITEMS = (
-    "begin",
-    "continue",
-    "review",
-    "reset",
-    "summary",
-    "estimate",
-    "callscript",
-    "table",
-    "download",
-    "logcall",
-    "callwalk",
-    "callpick",
-    "calldone",
-    "callcancel",
-    "calls",
-)
-SEPARATOR = ":"
-
-
-@dataclass(frozen=True)
-class Press:
-    """A button pressed; `data` is its compact, stable encoding (callback data)."""
-
-    action: str
-    question: str = ""
-    value: str = ""
-
-    @property
-    def data(self) -> str:
-        """Callback data: names the question it belongs to, well under 64 bytes."""
-        return SEPARATOR.join((self.action, self.question, self.value))
-
-
-def decode(data: str) -> Press | None:
-    """The press encoded in callback data, or None for data we never sent."""
-    parts = data.split(SEPARATOR)
-    actions = (ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM, REMIND, CANCEL_REMINDER)
-    if len(parts) != 3 or parts[0] not in actions:
-        return None
-    return Press(*parts)
-
-
-Event = (
-    Start
-    | Help
-    | Review
-    | Reset
-    | Back
-    | Text
-    | Unsupported
-    | Estimate
-    | CallScript
-    | Export
-    | Delete
-    | LogCall
-    | Calls
-    | Cases
-    | Reminders
-    | DeliverDue
-    | Press
-)
-
-
-# -- what to show -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Button:
-    """A button: what pressing it sends, and which label (in templates/buttons.j2) it shows."""
-
-    press: Press
-    label: str
-    args: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A message to show: a template name, its data and its buttons."""
-
-    template: str
-    context: Mapping[str, Any] = field(default_factory=dict)
-    buttons: tuple[Button, ...] = ()
-    replaces_pressed: bool = False
-    """Shown in place of the message whose button was pressed (Telegram edits it)."""
-    notice: bool = False
-    """A short notice (Telegram shows it as the answer to the button press)."""
-    attachments: tuple[str, ...] = ()
-    """Documents to send with this message: the templates that render them (plain text)."""
+from bot.reminding import Reminding
+from bot.replies import Button, Reply
+
+__all__ = [  # what the channels and tests use, in one place
+    "ANSWER",
+    "ASKING",
+    "BACK",
+    "CANCEL_REMINDER",
+    "CONFIRM",
+    "DONE",
+    "EDIT",
+    "EDITING",
+    "KEEP",
+    "LOGGING",
+    "MENU",
+    "MENU_ITEMS",
+    "NEW",
+    "REMIND",
+    "Back",
+    "Button",
+    "CallScript",
+    "Calls",
+    "Case",
+    "Cases",
+    "Delete",
+    "DeliverDue",
+    "Estimate",
+    "Event",
+    "Export",
+    "Help",
+    "LogCall",
+    "Outcome",
+    "Press",
+    "Reminders",
+    "Reply",
+    "Reset",
+    "Review",
+    "Start",
+    "Text",
+    "Unsupported",
+    "decode",
+    "handle",
+    "next_question",
+    "progress",
+]
 
 
 @dataclass(frozen=True)
@@ -280,33 +135,7 @@ def handle(flow: Flow, case: Case, event: Event, now: datetime) -> Outcome:
     return _Turn(flow, Case.from_dict(case.to_dict()), now).run(event)
 
 
-def progress(flow: Flow, case: Case, question_id: str | None = None) -> tuple[int, int] | None:
-    """(n, total) of a question among those that apply, or None if it does not apply.
-
-    The total counts the questions that may still apply, so it only ever shrinks
-    as answers rule branches out.
-    """
-    values = case.values()
-    question_id = question_id or case.cursor
-    if question_id not in flow or not flow[question_id].applies(values):
-        return None
-    possible = [q.id for q in flow.questions if q.may_apply(values)]
-    return possible.index(question_id) + 1, len(possible)
-
-
-def next_question(flow: Flow, case: Case, after: str | None = None) -> Question | None:
-    """The first unanswered question after `after` in flow order, else the first unanswered."""
-    values = case.values()
-    unanswered = [q for q in flow.applicable(values) if q.id not in values]
-    if after is not None and after in flow:
-        position = [q.id for q in flow.questions].index(after)
-        later = [q for q in unanswered if flow.questions.index(q) > position]
-        if later:
-            return later[0]
-    return unanswered[0] if unanswered else None
-
-
-class _Turn:
+class _Turn(CallLogging, Reminding):
     """One event applied to a (private copy of a) case."""
 
     def __init__(self, flow: Flow, case: Case, now: datetime) -> None:
@@ -779,292 +608,6 @@ class _Turn:
         self.case = Case(archived=archived, mode=ASKING, reminders=self.case.reminders)
         self.show("reset_done")
         self.go(self.flow.questions[0])
-
-    # -- logging a call --
-
-    def log_call(self) -> None:
-        """Start logging a call (or go back to the one being logged)."""
-        if self.case.call is None:
-            number = max((c["id"] for c in self.case.calls), default=0) + 1
-            self.case.call = {
-                "id": number,
-                "stage": "details",
-                "cursor": CALL_DETAILS.questions[0].id,
-                "answers": {},
-                "changed": [],
-                "walk": True,
-                "return": [self.case.mode, self.case.cursor],
-            }
-            self.changed = True
-        self.set_position(LOGGING, self.case.cursor)
-        self.resume_call()
-
-    def call_question(self) -> Question | None:
-        """The question of the call being logged that the user is on, if any."""
-        cursor = self.case.call and self.case.call["cursor"]
-        if not cursor:
-            return None
-        return (form_of(cursor) or self.flow)[cursor]
-
-    def set_call_cursor(self, stage: str, cursor: str | None) -> None:
-        self.case.call["stage"], self.case.call["cursor"] = stage, cursor
-        self.changed = True
-
-    def resume_call(self) -> None:
-        """Show where the call being logged is: its question, or the choice of answers."""
-        question = self.call_question()
-        if question is not None:
-            self.ask(question)
-        elif self.case.call["walk"]:
-            self.call_answers_menu()
-        else:
-            self.call_pick_list()
-
-    def next_in_form(self, form: Flow) -> Question | None:
-        said = self.case.call["answers"]
-        return next((q for q in form.applicable(said) if q.id not in said), None)
-
-    def unknown_after(self, after: str | None) -> Question | None:
-        """The next question that applies and is still unknown, after `after` in flow order."""
-        values = self.case.values()
-        order = [q.id for q in self.flow.questions]
-        start = order.index(after) + 1 if after in order else 0
-        return next(
-            (
-                q
-                for q in self.flow.applicable(values)
-                if order.index(q.id) >= start and values.get(q.id, UNKNOWN) in UNKNOWN_VALUES
-            ),
-            None,
-        )
-
-    def call_advance(self, answered: str) -> None:
-        """Go on through the call's details, the answers they gave, then authorization news."""
-        stage = self.case.call["stage"]
-        if stage == "details":
-            question = self.next_in_form(CALL_DETAILS)
-            if question is None:
-                self.call_answers_menu()
-                return
-        elif stage == "answers" and self.case.call["walk"]:
-            question = self.unknown_after(answered)
-            if question is None:
-                self.call_authorization()
-                return
-        elif stage == "answers":
-            self.call_pick_list()
-            return
-        else:
-            question = self.next_in_form(AUTHORIZATION)
-            if question is None:
-                self.finish_call()
-                return
-        self.set_call_cursor(stage, question.id)
-        self.ask(question)
-
-    def call_answers_menu(self) -> None:
-        self.set_call_cursor("answers", None)
-        self.case.call["walk"] = True
-        unknown = self.unknown_count()
-        buttons = [Button(Press(MENU, value="callwalk"), "callwalk", {"n": unknown})]
-        buttons = (buttons if unknown else []) + [
-            Button(Press(MENU, value="callpick"), "callpick"),
-            Button(Press(MENU, value="calldone"), "calldone"),
-        ]
-        self.show("call_answers", buttons=buttons, unknown=unknown)
-
-    def unknown_count(self) -> int:
-        values = self.case.values()
-        return sum(
-            values.get(q.id, UNKNOWN) in UNKNOWN_VALUES for q in self.flow.applicable(values)
-        )
-
-    def call_pick_list(self) -> None:
-        self.set_call_cursor("answers", None)
-        self.case.call["walk"] = False
-        values = self.case.values()
-        applicable = self.flow.applicable(values)
-        self.show(
-            "answers",
-            buttons=[
-                *(Button(Press(EDIT, q.id), "edit", {"question": q.id}) for q in applicable),
-                Button(Press(MENU, value="calldone"), "calldone"),
-            ],
-            rows=[(q.id, values.get(q.id)) for q in applicable],
-            answers=values,
-            logging=True,
-            **self.sources(),
-        )
-
-    def call_pick(self, question: Question) -> None:
-        if self.case.call["stage"] != "answers":
-            self.closed()
-            return
-        self.case.call["walk"] = False
-        self.set_call_cursor("answers", question.id)
-        self.ask(question)
-
-    def call_menu(self, item: str) -> None:
-        call = self.case.call
-        stage = call and self.case.mode == LOGGING and call["stage"]
-        if item == "callwalk" and stage == "answers":
-            self.case.call["walk"] = True
-            question = self.unknown_after(None)
-            if question is None:
-                self.call_authorization()
-            else:
-                self.set_call_cursor("answers", question.id)
-                self.ask(question)
-        elif item == "callpick" and stage == "answers":
-            self.call_pick_list()
-        elif item == "calldone" and stage == "answers":
-            self.call_authorization()
-        elif item == "callcancel" and stage == "details":
-            self.case.call = None
-            self.leave_call()
-            self.show("call_cancelled")
-            self.resume()
-        else:
-            self.closed()
-
-    def call_authorization(self) -> None:
-        question = AUTHORIZATION.questions[0]
-        self.set_call_cursor("authorization", question.id)
-        self.ask(question)
-
-    def leave_call(self) -> None:
-        """Back to the main conversation: the summary if nothing is left to ask."""
-        following = next_question(self.flow, self.case)
-        if following is None:
-            self.set_position(DONE, None)
-        else:
-            self.set_position(ASKING if self.case.answers else NEW, self.case.cursor)
-
-    def finish_call(self) -> None:
-        """File the call (and any authorization news) and say what it changed."""
-        call, said = self.case.call, self.case.call["answers"]
-        logged = {
-            "id": call["id"],
-            "party": said["call_party"],
-            "date": said["call_date"],
-            "rep": said.get("call_rep", UNKNOWN),
-            "reference": said.get("call_reference", UNKNOWN),
-            "logged_at": self.now,
-            "changed": call["changed"],
-        }
-        self.case.calls.append(logged)
-        authorization = None
-        if said.get("pa_status", "none") != "none":
-            authorization = {"call": call["id"], "recorded_at": self.now} | {
-                key.removeprefix("pa_"): value
-                for key, value in said.items()
-                if key.startswith("pa_")
-            }
-            self.case.authorizations.append(authorization)
-        self.case.call = None
-        self.leave_call()
-        self.show(
-            "call_logged",
-            buttons=[
-                *self.reminder_offers(authorization),
-                Button(Press(MENU, value="estimate"), "estimate"),
-                Button(Press(MENU, value="logcall"), "logcall"),
-                self.resume_button(),
-            ],
-            call=logged,
-            authorization=authorization,
-            answers=self.case.values(),
-        )
-
-    def show_calls(self) -> None:
-        self.show(
-            "calls",
-            buttons=[Button(Press(MENU, value="logcall"), "logcall"), self.resume_button()],
-            calls=list(reversed(self.case.calls)),
-            authorizations=self.case.authorizations,
-            answers=self.case.values(),
-        )
-
-    # -- reminders --
-
-    def today(self) -> date:
-        return datetime.fromisoformat(self.now).date()
-
-    def reminder_offers(self, authorization: dict[str, Any] | None) -> list[Button]:
-        return [
-            Button(Press(REMIND, kind, day.isoformat()), f"remind_{kind}", {"day": day})
-            for kind, day in reminders.offers(self.today(), authorization)
-        ]
-
-    def pending_reminders(self) -> list[dict[str, Any]]:
-        return [r for r in self.case.reminders if not r.get("sent_at")]
-
-    def set_reminder(self, kind: str, day_text: str) -> None:
-        try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            day = None
-        if day is None or not reminders.acceptable(kind, day, self.today()):
-            self.closed()
-            return
-        due = day.isoformat()
-        same = [r for r in self.pending_reminders() if (r["kind"], r["due"]) == (kind, due)]
-        if same:
-            self.show("reminder_set", reminder=same[0], repeated=True)
-            return
-        latest = self.case.authorizations[-1] if self.case.authorizations else {}
-        params = {
-            "number": latest.get("number", UNKNOWN),
-            "deadline": (
-                reminders.appeal_deadline(latest["letter_date"]).isoformat()
-                if kind == "appeal" and latest.get("letter_date", UNKNOWN) != UNKNOWN
-                else None
-            ),
-        }
-        number = max((r["id"] for r in self.case.reminders), default=0) + 1
-        reminder = {"id": number, "kind": kind, "due": due, "created_at": self.now}
-        reminder["params"] = params
-        self.case.reminders.append(reminder)
-        self.changed = True
-        self.show("reminder_set", reminder=reminder, repeated=False)
-
-    def cancel_reminder(self, number: str) -> None:
-        pending = [r for r in self.pending_reminders() if str(r["id"]) == number]
-        if not pending:
-            self.closed()
-            return
-        self.case.reminders.remove(pending[0])
-        self.changed = True
-        self.show("reminder_cancelled", reminder=pending[0])
-        self.show_reminders()
-
-    def show_reminders(self) -> None:
-        pending = sorted(self.pending_reminders(), key=lambda r: r["due"])
-        cancel = [
-            Button(Press(CANCEL_REMINDER, value=str(r["id"])), "cancel_reminder", {"due": r["due"]})
-            for r in pending
-        ]
-        self.show(
-            "reminders",
-            buttons=[*cancel, *self.reminder_offers(None), self.resume_button()],
-            reminders=pending,
-        )
-
-    def deliver_due(self) -> None:
-        """Show each reminder whose moment has come, once."""
-        now = datetime.fromisoformat(self.now)
-        for reminder in self.pending_reminders():
-            if reminders.due_at(reminder["due"]) <= now:
-                reminder["sent_at"] = self.now
-                self.changed = True
-                self.show(
-                    "reminder",
-                    buttons=[
-                        Button(Press(MENU, value="logcall"), "logcall"),
-                        Button(Press(MENU, value="callscript"), "callscript"),
-                    ],
-                    reminder=reminder,
-                )
 
     # -- their data --
 

@@ -20,8 +20,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from bot.calls import form_of
-from bot.engine import Button, Reply
 from bot.flow import Flow
+from bot.replies import Button, Reply
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 

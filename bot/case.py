@@ -1,0 +1,83 @@
+"""One person's case: their answers, where they are in the conversation, what they logged.
+
+Also the two questions every part of the engine asks of a case: where is the
+user (`progress`), and what comes next (`next_question`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.flow import UNKNOWN, Flow, Question
+
+NEW, ASKING, EDITING, DONE, LOGGING = "new", "asking", "editing", "done", "logging"
+UNKNOWN_VALUES = (UNKNOWN, "unsure")
+
+
+@dataclass
+class Case:
+    """One person's answers and where they are in the conversation."""
+
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Question id -> {"value": stored value, "at": ISO time it was given}."""
+    log: list[dict[str, Any]] = field(default_factory=list)
+    """Every answer given, changed or cleared, oldest first."""
+    mode: str = NEW
+    cursor: str | None = None
+    confirming: str | None = None
+    """"reset" or "delete" while the user is asked to confirm it."""
+    archived: list[dict[str, Any]] = field(default_factory=list)
+    """Earlier cases kept when the user started over."""
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    """Calls logged: who, when, with whom, the reference number, what changed."""
+    authorizations: list[dict[str, Any]] = field(default_factory=list)
+    """Prior authorizations heard of on a call: number, status, sessions, dates."""
+    call: dict[str, Any] | None = None
+    """The call being logged: its stage, where it is, and what was said so far."""
+    reminders: list[dict[str, Any]] = field(default_factory=list)
+    """Reminders set: id, kind, due day, and when each was sent."""
+
+    def values(self) -> dict[str, Any]:
+        """Question id -> stored value."""
+        return {qid: answer["value"] for qid, answer in self.answers.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able copy, for the store."""
+        return copy.deepcopy(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Case:
+        """The case saved as `data` (a new case for None)."""
+        if not data:
+            return cls()
+        known = {k: copy.deepcopy(v) for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def progress(flow: Flow, case: Case, question_id: str | None = None) -> tuple[int, int] | None:
+    """(n, total) of a question among those that apply, or None if it does not apply.
+
+    The total counts the questions that may still apply, so it only ever shrinks
+    as answers rule branches out.
+    """
+    values = case.values()
+    question_id = question_id or case.cursor
+    if question_id not in flow or not flow[question_id].applies(values):
+        return None
+    possible = [q.id for q in flow.questions if q.may_apply(values)]
+    return possible.index(question_id) + 1, len(possible)
+
+
+def next_question(flow: Flow, case: Case, after: str | None = None) -> Question | None:
+    """The first unanswered question after `after` in flow order, else the first unanswered."""
+    values = case.values()
+    unanswered = [q for q in flow.applicable(values) if q.id not in values]
+    if after is not None and after in flow:
+        position = [q.id for q in flow.questions].index(after)
+        later = [q for q in unanswered if flow.questions.index(q) > position]
+        if later:
+            return later[0]
+    return unanswered[0] if unanswered else None

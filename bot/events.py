@@ -1,0 +1,161 @@
+"""What can happen in a conversation: commands, typed text, and buttons pressed.
+
+Buttons carry a `Press`, encoded as compact callback data that names the
+question it belongs to, so a press on an old message can be told apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Start:
+    """/start: welcome, or offer to resume."""
+
+
+@dataclass(frozen=True)
+class Help:
+    """/help, or a command the bot does not know."""
+
+    unknown_command: bool = False
+
+
+@dataclass(frozen=True)
+class Review:
+    """/answers: list the answers with a way to change each."""
+
+
+@dataclass(frozen=True)
+class Reset:
+    """/reset: ask before starting over."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """/estimate: the cost estimate from what has been answered so far."""
+
+
+@dataclass(frozen=True)
+class CallScript:
+    """/callscript: the checklist for the call to the insurer."""
+
+
+@dataclass(frozen=True)
+class Export:
+    """/export: everything stored about the user, as files."""
+
+
+@dataclass(frozen=True)
+class Delete:
+    """/delete: ask before erasing everything stored about the user."""
+
+
+@dataclass(frozen=True)
+class LogCall:
+    """/logcall: record a call and what was said on it."""
+
+
+@dataclass(frozen=True)
+class Calls:
+    """/calls: the calls logged, newest first."""
+
+
+@dataclass(frozen=True)
+class Cases:
+    """/cases: earlier cases, kept when the user started over."""
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """/reminders: the reminders set, to cancel, and new ones to set."""
+
+
+@dataclass(frozen=True)
+class DeliverDue:
+    """Time has come (or passed) for reminders: show those that are due."""
+
+
+@dataclass(frozen=True)
+class Back:
+    """/back: the previous question."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """Anything typed."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A sticker, photo, voice message, an edited message: anything but new text."""
+
+    edited: bool = False
+
+
+ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM = "a", "k", "b", "e", "m", "r"
+REMIND, CANCEL_REMINDER = "t", "x"
+MENU_ITEMS = (
+    "begin",
+    "continue",
+    "review",
+    "reset",
+    "summary",
+    "estimate",
+    "callscript",
+    "table",
+    "download",
+    "logcall",
+    "callwalk",
+    "callpick",
+    "calldone",
+    "callcancel",
+    "calls",
+)
+SEPARATOR = ":"
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button pressed; `data` is its compact, stable encoding (callback data)."""
+
+    action: str
+    question: str = ""
+    value: str = ""
+
+    @property
+    def data(self) -> str:
+        """Callback data: names the question it belongs to, well under 64 bytes."""
+        return SEPARATOR.join((self.action, self.question, self.value))
+
+
+def decode(data: str) -> Press | None:
+    """The press encoded in callback data, or None for data we never sent."""
+    parts = data.split(SEPARATOR)
+    actions = (ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM, REMIND, CANCEL_REMINDER)
+    if len(parts) != 3 or parts[0] not in actions:
+        return None
+    return Press(*parts)
+
+
+Event = (
+    Start
+    | Help
+    | Review
+    | Reset
+    | Back
+    | Text
+    | Unsupported
+    | Estimate
+    | CallScript
+    | Export
+    | Delete
+    | LogCall
+    | Calls
+    | Cases
+    | Reminders
+    | DeliverDue
+    | Press
+)

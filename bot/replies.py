@@ -1,0 +1,33 @@
+"""What the engine asks the channels to show: messages named by template, with buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.events import Press
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: what pressing it sends, and which label (in templates/buttons.j2) it shows."""
+
+    press: Press
+    label: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to show: a template name, its data and its buttons."""
+
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    buttons: tuple[Button, ...] = ()
+    replaces_pressed: bool = False
+    """Shown in place of the message whose button was pressed (Telegram edits it)."""
+    notice: bool = False
+    """A short notice (Telegram shows it as the answer to the button press)."""
+    attachments: tuple[str, ...] = ()
+    """Documents to send with this message: the templates that render them (plain text)."""

@@ -1,0 +1,428 @@
+"""Back up the bot's data directory while the bot runs, and restore such a backup.
+
+Usage:
+    python scripts/backup.py --out BACKUP.tar.gz [--data-dir DIR]
+    python scripts/backup.py --restore BACKUP.tar.gz --data-dir DIR
+
+DIR defaults to $BOT_DATA_DIR, or ./data.
+
+Backup is consistent while the bot runs: the bot replaces every user file atomically, so reading
+a file once (open, read all bytes) gives its old or its new version, never a mix. In-flight
+temporary files (``.*.tmp``) are skipped. Each file is checked to be a TinyDB JSON database; one
+that is not (corrupt) is still kept, raw, under ``corrupt/`` in the archive, reported on stderr by
+its path and counted, so nothing is lost. Files are processed one at a time. The archive is
+written to a temporary file next to BACKUP.tar.gz, fsynced and renamed into place (a half-written
+backup never looks complete), with mode 0600. Members are ``users/<key>.json``, other top-level
+``*.json`` files of the data directory (``reminders.json``), ``corrupt/...`` and, last,
+``MANIFEST.json`` (created_at, counts, the sha256 and size of every file).
+
+One summary line is printed: users, corrupt files, unreadable files, bytes, seconds. Answers are
+never printed. Exit status: 0 success (corrupt files included), 1 a file could not be read (the
+archive is still written, and the summary says it is INCOMPLETE) or the archive could not be
+written, 2 bad arguments.
+
+Restore writes into an EMPTY or non-existent data directory only (an empty ``users/``
+directory, as left by a bot that started once, counts as empty); stop the bot first. The whole
+archive is verified before anything is written: only regular files with the expected names
+(no absolute paths, no ``..``), exactly the files listed in the manifest, each with its sha256.
+Files are restored with mode 0600 in directories of mode 0700, with their original mtime;
+corrupt files go back where they were. Exit status: 0 restored, 2 refused (bad arguments,
+non-empty directory, unsafe or tampered archive; nothing was written), 1 failed while writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import secrets
+import stat
+import sys
+import tarfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.store import UserStore
+
+MANIFEST = "MANIFEST.json"
+MANIFEST_FORMAT = 1
+CORRUPT_PREFIX = "corrupt/"
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+CHUNK = 1 << 16
+MAX_MANIFEST_BYTES = 256 << 20
+
+_USER_MEMBER = r"users/[A-Za-z0-9_-]{1,64}\.json"
+_TOP_MEMBER = r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}\.json"
+# Every data member an archive may hold; anything else (absolute paths, "..", other names) is
+# refused by restore before anything is written.
+_DATA_MEMBER_RE = re.compile(rf"(?:corrupt/)?(?:{_USER_MEMBER}|{_TOP_MEMBER})")
+
+
+class Refused(Exception):
+    """The request cannot be carried out safely; nothing has been written."""
+
+
+# --- backup --------------------------------------------------------------------------------
+
+
+@dataclass
+class BackupResult:
+    """What a backup did: counts only, never content."""
+
+    users: int = 0
+    other_files: int = 0
+    corrupt: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    vanished: int = 0
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def default_data_dir() -> Path:
+    """$BOT_DATA_DIR, or ./data (as the bot itself)."""
+    return Path(os.environ.get("BOT_DATA_DIR", "").strip() or "data")
+
+
+def is_database(raw: bytes) -> bool:
+    """True if ``raw`` is what the store can read: empty, or a TinyDB JSON database."""
+    if not raw:
+        return True  # the store reads an empty file as "no record"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        return False
+    return isinstance(data, dict) and all(
+        isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
+        for table in data.values()
+    )
+
+
+def read_once(path: Path) -> tuple[bytes, float]:
+    """Return the whole content and mtime of ``path``, read through one open file.
+
+    The file is replaced atomically by the bot, so one open file is one complete version.
+    Symbolic links are not followed (OSError).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with open(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        return handle.read(), info.st_mtime
+
+
+def source_files(data_dir: Path) -> Iterator[tuple[str, Path, bool]]:
+    """Yield (member name, path, is a user file) for each file to back up, one at a time."""
+    users_dir = data_dir / "users"
+    if users_dir.is_dir():
+        store = UserStore(data_dir)
+        keys = store.keys()  # streamed; skips .*.tmp files: only valid "<key>.json" names
+        for key in keys:
+            yield f"users/{key}.json", store.path_for(key), True
+    with os.scandir(data_dir) as entries:
+        for entry in entries:
+            if re.fullmatch(_TOP_MEMBER, entry.name) and entry.is_file(follow_symlinks=False):
+                yield entry.name, Path(entry.path), False
+
+
+def add_member(tar: tarfile.TarFile, name: str, raw: bytes, mtime: float) -> None:
+    """Append ``raw`` to the archive as a regular file ``name`` (mode 0600, no owner)."""
+    info = tarfile.TarInfo(name)
+    info.size = len(raw)
+    info.mode = FILE_MODE
+    info.mtime = int(mtime)
+    info.type = tarfile.REGTYPE
+    tar.addfile(info, io.BytesIO(raw))
+
+
+def archive_data_dir(tar: tarfile.TarFile, data_dir: Path) -> BackupResult:
+    """Add every file of ``data_dir`` to ``tar``, then the manifest; return the counts."""
+    result = BackupResult()
+    for name, path, is_user in source_files(data_dir):
+        try:
+            raw, mtime = read_once(path)
+        except FileNotFoundError:
+            result.vanished += 1  # deleted (e.g. /reset, retention) since it was listed
+            continue
+        except OSError as exc:
+            result.unreadable.append(name)
+            print(f"backup: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
+            continue
+        member = name
+        if not is_database(raw):
+            member = CORRUPT_PREFIX + name
+            result.corrupt.append(name)
+            print(
+                f"backup: {name} is corrupt (not a TinyDB JSON database); kept raw as {member}",
+                file=sys.stderr,
+            )
+        elif is_user:
+            result.users += 1
+        else:
+            result.other_files += 1
+        add_member(tar, member, raw, mtime)
+        result.files[member] = {"sha256": hashlib.sha256(raw).hexdigest(), "size": len(raw)}
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "users": result.users,
+        "corrupt": len(result.corrupt),
+        "other_files": result.other_files,
+        "files": result.files,
+    }
+    add_member(tar, MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"), time.time())
+    return result
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a directory entry change (create/rename) to disk."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_backup(data_dir: Path, out: Path) -> BackupResult:
+    """Write the archive of ``data_dir`` to a temp file next to ``out``, then rename it."""
+    tmp = out.parent / f".{out.name}.{secrets.token_hex(8)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+    try:
+        with open(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), FILE_MODE)  # exactly 0600, whatever the umask
+            with tarfile.open(fileobj=handle, mode="w:gz", compresslevel=6) as tar:
+                result = archive_data_dir(tar, data_dir)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(out.parent)
+    return result
+
+
+def backup(data_dir: Path, out: Path) -> int:
+    """Run a backup and print its summary line; return the exit status."""
+    if not data_dir.is_dir():
+        print(f"backup: no data directory at {data_dir}", file=sys.stderr)
+        return 2
+    if out.is_dir() or not out.parent.is_dir():
+        print(f"backup: --out must be a file in an existing directory: {out}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        result = write_backup(data_dir, out)
+    except OSError as exc:
+        print(f"backup: FAILED, no backup written: {exc}", file=sys.stderr)
+        return 1
+    seconds = time.monotonic() - started
+    incomplete = " - INCOMPLETE, see the errors above" if result.unreadable else ""
+    print(
+        f"backup: {result.users} users, {len(result.corrupt)} corrupt (kept raw under corrupt/), "
+        f"{len(result.unreadable)} unreadable, {result.other_files} other files, "
+        f"{result.vanished} deleted during backup, {out.stat().st_size} bytes, "
+        f"{seconds:.2f} s -> {out}{incomplete}"
+    )
+    return 1 if result.unreadable else 0
+
+
+# --- restore -------------------------------------------------------------------------------
+
+
+def check_member(member: tarfile.TarInfo) -> None:
+    """Refuse a member that is not a regular file with an expected, relative name."""
+    name = member.name
+    if name.startswith("/") or "\\" in name or ".." in name.split("/"):
+        raise Refused(f"archive member {name!r} has an unsafe path (absolute or '..')")
+    if not member.isreg():
+        raise Refused(f"archive member {name!r} is not a regular file")
+    if name != MANIFEST and not _DATA_MEMBER_RE.fullmatch(name):
+        raise Refused(f"archive member {name!r} is not a file a backup contains")
+
+
+def destination(name: str) -> str:
+    """Where a data member goes, relative to the data dir (corrupt files go back as they were)."""
+    return name.removeprefix(CORRUPT_PREFIX)
+
+
+def hash_member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> str:
+    """sha256 of a member's content, read in chunks."""
+    digest = hashlib.sha256()
+    source = tar.extractfile(member)
+    assert source is not None  # regular files always have content
+    with source:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(tar: tarfile.TarFile, member: tarfile.TarInfo) -> dict[str, str]:
+    """Return {member name: sha256} from the manifest (Refused if it is malformed)."""
+    if member.size > MAX_MANIFEST_BYTES:
+        raise Refused("the manifest is implausibly large")
+    source = tar.extractfile(member)
+    assert source is not None
+    try:
+        manifest = json.loads(source.read().decode("utf-8"))
+        if manifest.get("format") != MANIFEST_FORMAT:
+            raise Refused(f"unknown manifest format {manifest.get('format')!r}")
+        return {name: entry["sha256"] for name, entry in manifest["files"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise Refused("the manifest is malformed") from exc
+
+
+def verify_archive(archive: Path) -> int:
+    """Check every member of ``archive`` against its manifest; return the number of data files."""
+    hashes: dict[str, str] = {}
+    expected: dict[str, str] | None = None
+    destinations: set[str] = set()
+    with tarfile.open(archive, mode="r:gz") as tar:
+        for member in tar:
+            check_member(member)
+            if member.name == MANIFEST:
+                if expected is not None:
+                    raise Refused("the archive holds two manifests")
+                expected = read_manifest(tar, member)
+                continue
+            if destination(member.name) in destinations:
+                raise Refused(f"the archive holds {destination(member.name)!r} twice")
+            destinations.add(destination(member.name))
+            hashes[member.name] = hash_member(tar, member)
+    if expected is None:
+        raise Refused(f"the archive has no {MANIFEST}; is it a backup made by this script?")
+    if set(hashes) != set(expected):
+        raise Refused("the archive's files differ from those its manifest lists (tampered?)")
+    for name, digest in hashes.items():
+        if digest != expected[name]:
+            raise Refused(f"{name} does not match its sha256 in the manifest (tampered?)")
+    return len(hashes)
+
+
+def is_empty_data_dir(data_dir: Path) -> bool:
+    """True if ``data_dir`` is missing, or holds nothing but an empty ``users`` directory."""
+    if not data_dir.exists():
+        return True
+    if not data_dir.is_dir():
+        return False
+    entries = os.listdir(data_dir)
+    if not entries:
+        return True
+    users = data_dir / "users"
+    return (
+        entries == ["users"] and users.is_dir() and not users.is_symlink() and not os.listdir(users)
+    )
+
+
+def write_member(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path, digest: str) -> None:
+    """Write a member to ``target`` (0600, via a temp file), checking its sha256 again."""
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
+    source = tar.extractfile(member)
+    assert source is not None
+    check = hashlib.sha256()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+    try:
+        with open(fd, "wb") as handle, source:
+            os.fchmod(handle.fileno(), FILE_MODE)
+            while chunk := source.read(CHUNK):
+                check.update(chunk)
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if check.hexdigest() != digest:
+            raise OSError(f"{member.name} changed since it was verified")
+        os.utime(tmp, (member.mtime, member.mtime))
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def restore_files(archive: Path, data_dir: Path) -> None:
+    """Write the (verified) archive's files into the empty ``data_dir``."""
+    UserStore(data_dir)  # creates data_dir and users/ with mode 0700
+    os.chmod(data_dir, DIR_MODE)  # it is empty and about to hold health information
+    with tarfile.open(archive, mode="r:gz") as tar:
+        expected: dict[str, str] = {}
+        for member in tar:
+            if member.name == MANIFEST:
+                expected = read_manifest(tar, member)
+        for member in tar:
+            if member.name != MANIFEST:
+                target = data_dir / destination(member.name)
+                write_member(tar, member, target, expected[member.name])
+    fsync_dir(data_dir / "users")
+    fsync_dir(data_dir)
+
+
+def restore(archive: Path, data_dir: Path) -> int:
+    """Verify ``archive`` and restore it into the empty ``data_dir``; return the exit status."""
+    if not archive.is_file():
+        print(f"restore: no backup at {archive}", file=sys.stderr)
+        return 2
+    if not is_empty_data_dir(data_dir):
+        print(
+            f"restore: refused, {data_dir} is not empty (stop the bot, use an empty dir)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        count = verify_archive(archive)
+    except Refused as exc:
+        print(f"restore: refused, nothing written: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, tarfile.TarError, EOFError) as exc:
+        print(f"restore: refused, nothing written: cannot read {archive}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        restore_files(archive, data_dir)
+    except (OSError, tarfile.TarError, EOFError) as exc:
+        print(f"restore: FAILED part-way ({exc}); remove {data_dir} and retry", file=sys.stderr)
+        return 1
+    print(f"restore: {count} files restored into {data_dir}, all sha256 verified")
+    return 0
+
+
+# --- command line --------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Parse the command line (SystemExit(2) on bad arguments)."""
+    parser = argparse.ArgumentParser(
+        prog="backup.py", description="Back up or restore the bot's data directory."
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="data directory ($BOT_DATA_DIR or ./data)"
+    )
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--out", type=Path, help="write a backup to this .tar.gz file")
+    action.add_argument("--restore", type=Path, metavar="BACKUP", help="restore this backup")
+    args = parser.parse_args(argv)
+    if args.restore is not None and args.data_dir is None:
+        parser.error("--restore needs an explicit --data-dir")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    try:
+        args = parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.restore is not None:
+        return restore(args.restore, args.data_dir)
+    return backup(args.data_dir or default_data_dir(), args.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
