@@ -7,6 +7,7 @@ are handled once. An answer is on disk before the reply to it is returned.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from bot.flow import Flow
 from bot.store import CorruptRecordError, ReminderIndex, Store
 
 SCHEMA = 1
+LOCK_STRIPES = 64
 log = logging.getLogger(__name__)
 
 
@@ -48,6 +50,9 @@ class Conversation:
         self.flow = flow or Flow()
         self.clock = clock
         self.reminder_index = reminder_index
+        # Updates and reminders for one user may arrive on different threads: each user's
+        # load-change-save runs alone. Striped locks keep memory flat however many users.
+        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
     def handle(self, key: str, event: Event, update_id: int | None = None) -> list[Reply]:
         """Apply `event` to the user's saved case and return what to show them."""
@@ -59,6 +64,10 @@ class Conversation:
         `update_id` (Telegram's) makes a redelivered update a no-op: it never
         applies an answer twice.
         """
+        with self._locks[hash(key) % LOCK_STRIPES]:
+            return self._turn(key, event, update_id)
+
+    def _turn(self, key: str, event: Event, update_id: int | None) -> Turn:
         try:
             record = self.store.load(key) or {}
         except CorruptRecordError:

@@ -35,6 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.channels.ordering import PerUserOrder
 from bot.conversation import Conversation
 from bot.engine import (
     Back,
@@ -103,6 +104,7 @@ class TelegramChannel:
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
             .post_init(self.post_init)
+            .concurrent_updates(PerUserOrder())
         )
         if request is not None:
             builder = builder.request(request)

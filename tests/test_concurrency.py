@@ -1,0 +1,127 @@
+"""Hundreds of users at once through the real Application: no cross-talk, nothing reordered.
+
+The Application polls the stand-in in process (StandInRequest) with the bot's own
+per-user update processor, against the real store on disk.
+"""
+
+import asyncio
+import random
+import time
+
+from telegram import Update
+from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInRequest
+
+from bot.channels.ordering import PerUserOrder
+from bot.channels.telegram import TelegramChannel
+from bot.conversation import Conversation
+from bot.render import Renderer
+from bot.store import UserStore
+
+USERS = 300
+FIRST = 7_000_000
+
+
+def script(user: int) -> list[str]:
+    """Answers that only make sense in order, and that name their user."""
+    return ["not sure", f"Insurer {user}", "ppo", "yes", f"Company {user}", "idk", "no"]
+
+
+async def run_until(fake: FakeTelegram, done, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "the bot did not keep up"
+        await asyncio.sleep(0.05)
+
+
+def test_hundreds_of_simultaneous_users_see_no_cross_talk_and_no_reordering(tmp_path):
+    fake = FakeTelegram()
+    store = UserStore(tmp_path)
+    channel = TelegramChannel(Conversation(store), Renderer())
+    app = channel.build(
+        DEFAULT_TOKEN,
+        "http://telegram.invalid",
+        request=StandInRequest(fake),
+        get_updates_request=StandInRequest(fake),
+    )
+    users = range(FIRST, FIRST + USERS)
+
+    def sent_at_least(count: int):
+        return lambda: all(len(fake.messages(u)) >= count for u in users)
+
+    async def run() -> None:
+        async with app:
+            await app.start()
+            await app.updater.start_polling(poll_interval=0, timeout=1)
+            for user in users:
+                fake.send_text(user, "/start")
+            await run_until(fake, sent_at_least(1))
+            for user in users:
+                fake.press(user, "Let's begin")
+            await run_until(fake, sent_at_least(2))
+            # Every user's answers queued at once, users interleaved: only per-user order works.
+            for step in range(len(script(0))):
+                for user in users:
+                    fake.send_text(user, script(user)[step])
+            await run_until(fake, sent_at_least(2 + len(script(0))))
+            await run_until(fake, lambda: fake.pending_updates() == 0)
+            await app.updater.stop()
+            await app.stop()
+
+    asyncio.run(run())
+    assert fake.errors == []
+    for user in users:
+        answers = {k: v["value"] for k, v in store.load(str(user))["case"]["answers"].items()}
+        assert answers == {
+            "treatment": "unsure",
+            "insurer": f"Insurer {user}",
+            "plan_type": "ppo",
+            "bh_carveout": "yes",
+            "bh_company": f"Company {user}",
+            "coverage": "unknown",
+            "preauth": "no",
+        }, user
+        assert "Question 8 of" in fake.last_text(user)
+
+
+def test_per_user_order_keeps_each_users_updates_in_order_and_users_concurrent():
+    rng = random.Random(7)
+    processor = PerUserOrder(max_concurrent_updates=64)
+    seen: dict[int, list[int]] = {}
+    running = {"now": 0, "most": 0}
+
+    def update(user: int, number: int) -> Update:
+        return Update.de_json(
+            {
+                "update_id": user * 100 + number,
+                "message": {
+                    "message_id": number,
+                    "date": 0,
+                    "chat": {"id": user, "type": "private"},
+                    "from": {"id": user, "is_bot": False, "first_name": "T"},
+                    "text": str(number),
+                },
+            },
+            None,
+        )
+
+    async def work(user: int, number: int) -> None:
+        running["now"] += 1
+        running["most"] = max(running["most"], running["now"])
+        await asyncio.sleep(rng.random() / 100)  # a slow write, of varying length
+        seen.setdefault(user, []).append(number)
+        running["now"] -= 1
+
+    async def run() -> None:
+        async with processor:
+            tasks = [
+                asyncio.create_task(processor.process_update(update(u, n), work(u, n)))
+                for n in range(8)
+                for u in range(1, 41)
+            ]
+            await asyncio.gather(*tasks)
+
+    asyncio.run(run())
+    assert all(numbers == list(range(8)) for numbers in seen.values())
+    assert len(seen) == 40
+    assert running["most"] > 10  # different users really ran at the same time
+    assert processor._locks == {}  # idle users are forgotten
