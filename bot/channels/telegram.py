@@ -22,8 +22,9 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -35,6 +36,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.channels.delivery import with_retries
 from bot.channels.ordering import PerUserOrder
 from bot.conversation import Conversation
 from bot.engine import (
@@ -62,6 +64,8 @@ from bot.reminders import due_at
 from bot.render import Keyboard, Renderer, split_message
 
 log = logging.getLogger(__name__)
+TELEGRAM_MAX_RATE = 30
+"""Messages per second Telegram accepts from one bot; 0 turns the limit off (tests)."""
 
 COMMANDS: dict[str, Event] = {
     "start": Start(),
@@ -95,6 +99,7 @@ class TelegramChannel:
         *,
         request: BaseRequest | None = None,
         get_updates_request: BaseRequest | None = None,
+        overall_max_rate: float = TELEGRAM_MAX_RATE,
     ) -> Application:
         """The python-telegram-bot Application with every handler registered."""
         root = api_base_url.rstrip("/")
@@ -105,6 +110,7 @@ class TelegramChannel:
             .base_file_url(f"{root}/file/bot")
             .post_init(self.post_init)
             .concurrent_updates(PerUserOrder())
+            .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3))
         )
         if request is not None:
             builder = builder.request(request)
@@ -199,21 +205,24 @@ class TelegramChannel:
         rendered = self.renderer.render(reply, "html")
         if reply.attachments:
             for number, (filename, content) in enumerate(self.renderer.attachments(reply)):
-                await bot.send_document(
-                    chat_id,
-                    content,
-                    filename=filename,
-                    caption=rendered.text if number == 0 else None,
-                    parse_mode=ParseMode.HTML,
+                caption = rendered.text if number == 0 else None
+                await with_retries(
+                    lambda content=content, filename=filename, caption=caption: bot.send_document(
+                        chat_id,
+                        content,
+                        filename=filename,
+                        caption=caption,
+                        parse_mode=ParseMode.HTML,
+                    )
                 )
             return
         parts = split_message(rendered.text)
         for number, part in enumerate(parts, start=1):
-            await bot.send_message(
-                chat_id,
-                part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=_markup(rendered.keyboard) if number == len(parts) else None,
+            markup = _markup(rendered.keyboard) if number == len(parts) else None
+            await with_retries(
+                lambda part=part, markup=markup: bot.send_message(
+                    chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
             )
 
     def schedule(self, key: str, days: list[str]) -> None:
@@ -255,7 +264,7 @@ async def _quietly(call) -> None:
     """Await a call whose failure only costs cosmetics (an old query, an unchanged message)."""
     try:
         await call
-    except (BadRequest, Forbidden) as error:
+    except TelegramError as error:
         log.info("ignored Telegram error: %s", error)
 
 
