@@ -387,10 +387,10 @@ class ReminderIndex:
                 index.pop(key, None)
             self._storage.write({"due": {"1": index}})  # one TinyDB document
 
-    def items(self) -> Iterator[tuple[str, list[str]]]:
+    def items(self) -> list[tuple[str, list[str]]]:
         """(key, days) for every user with reminders."""
         with self._lock:
-            yield from list(self._read().items())
+            return list(self._read().items())
 
     def _read(self) -> dict[str, list[str]]:
         return dict((self._storage.read() or {}).get("due", {}).get("1", {}))

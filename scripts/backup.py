@@ -211,6 +211,11 @@ def write_backup(data_dir: Path, out: Path) -> BackupResult:
     return result
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 other file', '2 other files'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def backup(data_dir: Path, out: Path) -> int:
     """Run a backup and print its summary line; return the exit status."""
     if not data_dir.is_dir():
@@ -229,7 +234,7 @@ def backup(data_dir: Path, out: Path) -> int:
     incomplete = " - INCOMPLETE, see the errors above" if result.unreadable else ""
     print(
         f"backup: {result.users} users, {len(result.corrupt)} corrupt (kept raw under corrupt/), "
-        f"{len(result.unreadable)} unreadable, {result.other_files} other files, "
+        f"{len(result.unreadable)} unreadable, {plural(result.other_files, 'other file')}, "
         f"{result.vanished} deleted during backup, {out.stat().st_size} bytes, "
         f"{seconds:.2f} s -> {out}{incomplete}"
     )
@@ -324,27 +329,30 @@ def is_empty_data_dir(data_dir: Path) -> bool:
 
 
 def write_member(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path, digest: str) -> None:
-    """Write a member to ``target`` (0600, via a temp file), checking its sha256 again."""
-    tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
+    """Create ``target`` (0600) with a member's content, checking its sha256 again.
+
+    The data dir was empty, so the file is created exclusively, without a temp file (a failed
+    restore is reported as such anyway). Not fsynced here: restore_files syncs once at the end.
+    """
     source = tar.extractfile(member)
     assert source is not None
     check = hashlib.sha256()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+    fd = os.open(
+        target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE
+    )
     try:
         with open(fd, "wb") as handle, source:
-            os.fchmod(handle.fileno(), FILE_MODE)
+            os.fchmod(handle.fileno(), FILE_MODE)  # exactly 0600, whatever the umask
             while chunk := source.read(CHUNK):
                 check.update(chunk)
                 handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
+            handle.flush()  # before utime, or the last write would set the mtime again
+            os.utime(handle.fileno(), (member.mtime, member.mtime))
         if check.hexdigest() != digest:
             raise OSError(f"{member.name} changed since it was verified")
-        os.utime(tmp, (member.mtime, member.mtime))
-        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+            os.unlink(target)
         raise
 
 
@@ -358,11 +366,13 @@ def restore_files(archive: Path, data_dir: Path) -> None:
             if member.name == MANIFEST:
                 expected = read_manifest(tar, member)
         for member in tar:
+            check_member(member)  # again: the archive could have been swapped since verified
             if member.name != MANIFEST:
                 target = data_dir / destination(member.name)
-                write_member(tar, member, target, expected[member.name])
-    fsync_dir(data_dir / "users")
-    fsync_dir(data_dir)
+                write_member(tar, member, target, expected.get(member.name, ""))
+    # One sync for everything instead of an fsync per file (thousands of them would take
+    # seconds); the restore is not reported done before its files are on disk.
+    os.sync()
 
 
 def restore(archive: Path, data_dir: Path) -> int:
@@ -386,7 +396,7 @@ def restore(archive: Path, data_dir: Path) -> int:
         return 2
     try:
         restore_files(archive, data_dir)
-    except (OSError, tarfile.TarError, EOFError) as exc:
+    except (OSError, tarfile.TarError, EOFError, Refused) as exc:
         print(f"restore: FAILED part-way ({exc}); remove {data_dir} and retry", file=sys.stderr)
         return 1
     print(f"restore: {count} files restored into {data_dir}, all sha256 verified")
