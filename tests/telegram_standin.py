@@ -24,6 +24,7 @@ import email.parser
 import email.policy
 import json
 import re
+import socket
 import sys
 import threading
 import time
@@ -398,6 +399,29 @@ def _parse_multipart(
     return params, files
 
 
+FAULTS = {
+    "429": (429, "Too Many Requests: retry after {retry_after}"),
+    "500": (500, "Internal Server Error"),
+    "502": (502, "Bad Gateway"),
+    "not_modified": (400, NOT_MODIFIED),
+    "query_too_old": (400, QUERY_INVALID),
+    "blocked": (403, "Forbidden: bot was blocked by the user"),
+    "slow": (0, ""),
+    "drop": (0, ""),
+}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A failure scheduled for a call (see `FakeTelegram.inject`)."""
+
+    method: str
+    kind: str
+    chat_id: int | None
+    retry_after: int
+    seconds: float
+
+
 class FakeTelegram:
     """Thread-safe state of a fake Telegram server, and the user side that tests drive."""
 
@@ -422,6 +446,8 @@ class FakeTelegram:
         self.chat_actions: list[tuple[int, str]] = []
         self.deleted_messages: list[tuple[int, int]] = []
         self.dropped_updates: list[dict[str, Any]] = []
+        self.faults_fired: list[tuple[str, str]] = []
+        self._faults: list[Fault] = []
         self._cond = threading.Condition(threading.RLock())
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
@@ -489,6 +515,43 @@ class FakeTelegram:
                 status = 200
             self._cond.notify_all()
             return status, response
+
+    def inject(
+        self,
+        method: str,
+        kind: str,
+        *,
+        times: int = 1,
+        chat_id: int | None = None,
+        retry_after: int = 1,
+        seconds: float = 6.0,
+    ) -> None:
+        """Make the next `times` calls of `method` (to `chat_id`, if given) fail like Telegram can.
+
+        Kinds: "429" (with retry_after), "500", "502", "slow" (answer after `seconds`, past the
+        client's timeout), "drop" (close the connection unanswered), "not_modified",
+        "query_too_old", "blocked" (403). Served over HTTP only.
+        """
+        if kind not in FAULTS:
+            raise ValueError(f"unknown fault {kind!r}")
+        with self._cond:
+            self._faults += [Fault(method.lower(), kind, chat_id, retry_after, seconds)] * times
+
+    def take_fault(self, method: str, params: Mapping[str, Any]) -> Fault | None:
+        """The first scheduled fault for this call, removed from the schedule."""
+        chat = _decode_params(params).get("chat_id")
+        with self._cond:
+            for fault in self._faults:
+                if fault.method == method.lower() and fault.chat_id in (None, chat):
+                    self._faults.remove(fault)
+                    self.faults_fired.append((method, fault.kind))
+                    return fault
+        return None
+
+    def faults_pending(self) -> int:
+        """How many scheduled faults have not fired yet."""
+        with self._cond:
+            return len(self._faults)
 
     def wake(self) -> None:
         """Wake threads blocked in getUpdates or wait_for so they re-check their condition."""
@@ -1081,6 +1144,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(400, {"ok": False, "error_code": 400, "description": description})
             return
         params = dict(parse_qsl(url.query, keep_blank_values=True)) | body_params
+        fault = self.server.fake.take_fault(match[2], params)
+        if fault is not None and fault.kind == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.seconds)  # then answer as usual: the work is done, like Telegram
+        elif fault is not None:
+            code, description = FAULTS[fault.kind]
+            response = {"ok": False, "error_code": code, "description": description}
+            if fault.kind == "429":
+                response["description"] = description.format(retry_after=fault.retry_after)
+                response["parameters"] = {"retry_after": fault.retry_after}
+            self._reply(code, response)
+            return
         status, response = self.server.fake.call(match[2], params, files, token=unquote(match[1]))
         self._reply(status, response)
 

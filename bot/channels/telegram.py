@@ -22,7 +22,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -244,9 +244,13 @@ class TelegramChannel:
             await self.send(context.bot, int(key), reply)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log a failure without the user's data."""
+        """Log a failure without the user's data; Telegram being unreachable is not a bug."""
+        error = context.error
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            log.warning("Telegram unreachable for now: %s", error)
+            return
         update_id = update.update_id if isinstance(update, Update) else None
-        log.error("update %s failed", update_id, exc_info=context.error)
+        log.error("update %s failed", update_id, exc_info=error)
 
 
 def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
