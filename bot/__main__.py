@@ -16,7 +16,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot import __version__
+from bot import __version__, logs
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.flow import Flow
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
-    _configure_logging(settings.log_level)
+    logs.configure(settings.log_level, settings.token)
     flow = Flow()
     renderer = Renderer(flow)
     if args.mode == "estimate":
@@ -67,17 +67,6 @@ def main(argv: list[str] | None = None) -> int:
         print(renderer.message("terminal_notice", "text"), file=sys.stderr)
     TerminalChannel(conversation, renderer).run()
     return 0
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs every request URL, and Telegram URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":

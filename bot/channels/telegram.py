@@ -274,6 +274,5 @@ async def _quietly(call) -> None:
 
 def run_polling(channel: TelegramChannel, token: str, api_base_url: str) -> None:
     """Run the bot until interrupted, polling Telegram for updates."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     app = channel.build(token, api_base_url)
     app.run_polling(allowed_updates=Update.ALL_TYPES)
