@@ -159,3 +159,21 @@ Event = (
     | DeliverDue
     | Press
 )
+
+
+COMMANDS: dict[str, Event] = {
+    "start": Start(),
+    "answers": Review(),
+    "estimate": Estimate(),
+    "callscript": CallScript(),
+    "logcall": LogCall(),
+    "calls": Calls(),
+    "cases": Cases(),
+    "reminders": Reminders(),
+    "back": Back(),
+    "help": Help(),
+    "reset": Reset(),
+    "export": Export(),
+    "delete": Delete(),
+}
+"""Every command, by name (without the slash), in the order of the menu (commands.j2)."""

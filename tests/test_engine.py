@@ -10,6 +10,7 @@ from bot.engine import (
     ANSWER,
     ASKING,
     BACK,
+    COMMANDS,
     CONFIRM,
     DONE,
     EDIT,
@@ -808,3 +809,9 @@ def test_reminders_are_listed_cancelled_and_delivered_once_when_due():
     assert later.case.reminders[0]["sent_at"] == "2026-12-03T14:00:00+00:00"
     again = handle(FLOW, later.case, DeliverDue(), datetime(2026, 12, 4, tzinfo=UTC))
     assert again.replies == []
+
+
+def test_every_command_has_a_menu_description_and_every_description_a_command():
+    from bot.render import Renderer
+
+    assert [name for name, _ in Renderer().commands()] == list(COMMANDS)

@@ -40,22 +40,11 @@ from bot.channels.delivery import with_retries
 from bot.channels.ordering import PerUserOrder
 from bot.conversation import Conversation
 from bot.engine import (
-    Back,
-    Calls,
-    CallScript,
-    Cases,
-    Delete,
+    COMMANDS,
     DeliverDue,
-    Estimate,
     Event,
-    Export,
     Help,
-    LogCall,
-    Reminders,
     Reply,
-    Reset,
-    Review,
-    Start,
     Text,
     Unsupported,
     decode,
@@ -66,22 +55,6 @@ from bot.render import Keyboard, Renderer, split_message
 log = logging.getLogger(__name__)
 TELEGRAM_MAX_RATE = 30
 """Messages per second Telegram accepts from one bot; 0 turns the limit off (tests)."""
-
-COMMANDS: dict[str, Event] = {
-    "start": Start(),
-    "help": Help(),
-    "answers": Review(),
-    "estimate": Estimate(),
-    "callscript": CallScript(),
-    "reset": Reset(),
-    "back": Back(),
-    "export": Export(),
-    "logcall": LogCall(),
-    "calls": Calls(),
-    "cases": Cases(),
-    "reminders": Reminders(),
-    "delete": Delete(),
-}
 
 
 class TelegramChannel:

@@ -16,44 +16,10 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import Conversation
-from bot.engine import (
-    Back,
-    Calls,
-    CallScript,
-    Cases,
-    Delete,
-    DeliverDue,
-    Estimate,
-    Event,
-    Export,
-    Help,
-    LogCall,
-    Reminders,
-    Reply,
-    Reset,
-    Review,
-    Start,
-    Text,
-    decode,
-)
+from bot.engine import COMMANDS, DeliverDue, Event, Help, Reply, Start, Text, decode
 from bot.render import Renderer
 
 TERMINAL_USER = "terminal"
-COMMANDS: dict[str, Event] = {
-    "/start": Start(),
-    "/help": Help(),
-    "/answers": Review(),
-    "/estimate": Estimate(),
-    "/callscript": CallScript(),
-    "/reset": Reset(),
-    "/back": Back(),
-    "/export": Export(),
-    "/logcall": LogCall(),
-    "/calls": Calls(),
-    "/cases": Cases(),
-    "/reminders": Reminders(),
-    "/delete": Delete(),
-}
 QUIT = ("/quit", "/exit")
 
 
@@ -100,7 +66,7 @@ class TerminalChannel:
         if word.lower() in self.options:
             return decode(self.options[word.lower()]) or Text(line)
         if word.startswith("/"):
-            return COMMANDS.get(word.split()[0].lower(), Help(unknown_command=True))
+            return COMMANDS.get(word.split()[0].lower()[1:], Help(unknown_command=True))
         return Text(line)
 
     def turn(self, event: Event) -> None:
