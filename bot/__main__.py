@@ -6,6 +6,7 @@ Usage:
     python -m bot telegram   Telegram (needs TELEGRAM_BOT_TOKEN)
     python -m bot estimate ANSWERS.json [--json]
                              the cost estimate for an answers file (schema in the README)
+    python -m bot check      configuration, data directory, templates (and getMe, with a token)
     python -m bot --version
 """
 
@@ -30,12 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run what it asks for."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    modes = parser.add_subparsers(dest="mode", metavar="{chat,telegram,estimate}")
+    modes = parser.add_subparsers(dest="mode", metavar="{chat,telegram,estimate,check}")
     modes.add_parser("chat", help="the conversation in this terminal")
     modes.add_parser("telegram", help="the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     estimate = modes.add_parser("estimate", help="the cost estimate for an answers file")
     estimate.add_argument("answers", type=Path, help="a JSON file of answers")
     estimate.add_argument("--json", action="store_true", help="print JSON")
+    modes.add_parser("check", help="check that the bot is ready to run")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -46,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot import estimate_command
 
         return estimate_command.run(args.answers, as_json=args.json, renderer=renderer)
+    if args.mode == "check":
+        from bot import check_command
+
+        return check_command.run(settings, renderer)
     store = UserStore(settings.data_dir)
     removed = store.cleanup_temp_files()
     if removed:
@@ -56,9 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     if mode == "telegram":
         if not settings.token:
             parser.error("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
-        from bot.channels.telegram import TelegramChannel, run_polling
+        from bot.channels.telegram import TelegramChannel, run
 
-        run_polling(TelegramChannel(conversation, renderer), settings.token, settings.api_base_url)
+        run(TelegramChannel(conversation, renderer), settings)
         return 0
 
     from bot.channels.terminal import TerminalChannel

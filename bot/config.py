@@ -19,6 +19,11 @@ class Settings:
     api_base_url: str
     data_dir: Path
     log_level: str
+    webhook_url: str | None = None
+    """Public HTTPS address Telegram posts updates to; unset means long polling."""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
 
     @classmethod
     def from_env(cls, *, read_dotenv: bool = True) -> Settings:
@@ -30,4 +35,12 @@ class Settings:
             api_base_url=os.environ.get("TELEGRAM_API_BASE_URL", "").strip() or TELEGRAM_API,
             data_dir=Path(os.environ.get("BOT_DATA_DIR", "").strip() or "data"),
             log_level=os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO",
+            webhook_url=_get("TELEGRAM_WEBHOOK_URL"),
+            webhook_listen=_get("WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=int(_get("WEBHOOK_PORT") or 8443),
+            webhook_secret=_get("TELEGRAM_WEBHOOK_SECRET"),
         )
+
+
+def _get(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None

@@ -447,6 +447,7 @@ class FakeTelegram:
         self.deleted_messages: list[tuple[int, int]] = []
         self.dropped_updates: list[dict[str, Any]] = []
         self.faults_fired: list[tuple[str, str]] = []
+        self.webhook: dict[str, Any] | None = None
         self._faults: list[Fault] = []
         self._cond = threading.Condition(threading.RLock())
         self._updates: list[dict[str, Any]] = []
@@ -463,6 +464,7 @@ class FakeTelegram:
         self._handlers: dict[str, Callable[[dict[str, Any], dict[str, UploadedFile]], Any]] = {
             "getme": lambda params, files: self.bot_user,
             "deletewebhook": self._delete_webhook,
+            "setwebhook": self._set_webhook,
             "setmycommands": self._set_my_commands,
             "getmycommands": self._get_my_commands,
             "sendmessage": self._send_message,
@@ -592,6 +594,12 @@ class FakeTelegram:
 
     def _is_wanted(self, update: dict[str, Any]) -> bool:
         return self._allowed_updates is None or _update_type(update) in self._allowed_updates
+
+    def _set_webhook(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> bool:
+        if not str(params.get("url", "")).startswith("https://"):
+            raise ApiError(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
+        self.webhook = {k: v for k, v in params.items() if k in ("url", "secret_token")}
+        return True
 
     def _delete_webhook(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> bool:
         if params.get("drop_pending_updates"):

@@ -68,6 +68,7 @@ MODULES = {
 # Templates rendered with a context of their own, by the tests named here.
 RENDERED_ELSEWHERE = {
     "answers_file_error": "tests/test_estimate_command.py",
+    "check_report": "tests/test_webhook.py",
     "export": "tests/test_conversation.py",
     "callscript_document": "tests/test_callscript.py",
     "terminal_saved": "tests/test_terminal.py",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from telegram import (
     Bot,
@@ -38,6 +39,7 @@ from telegram.request import BaseRequest
 
 from bot.channels.delivery import with_retries
 from bot.channels.ordering import PerUserOrder
+from bot.config import Settings
 from bot.conversation import Conversation
 from bot.engine import (
     COMMANDS,
@@ -245,7 +247,21 @@ async def _quietly(call) -> None:
         log.info("ignored Telegram error: %s", error)
 
 
-def run_polling(channel: TelegramChannel, token: str, api_base_url: str) -> None:
-    """Run the bot until interrupted, polling Telegram for updates."""
-    app = channel.build(token, api_base_url)
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+def run(channel: TelegramChannel, settings: Settings) -> None:
+    """Run the bot until SIGINT or SIGTERM: by webhook if one is configured, else polling.
+
+    Stopping finishes the updates in flight; every answer is saved before its reply, so
+    nothing is left half-written.
+    """
+    app = channel.build(settings.token, settings.api_base_url)
+    if settings.webhook_url is None:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    app.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret,
+        allowed_updates=Update.ALL_TYPES,
+    )
