@@ -6,7 +6,7 @@ user (`progress`), and what comes next (`next_question`).
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,14 +46,14 @@ class Case:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able copy, for the store."""
-        return copy.deepcopy(self.__dict__)
+        return _copy(self.__dict__)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Case:
         """The case saved as `data` (a new case for None)."""
         if not data:
             return cls()
-        known = {k: copy.deepcopy(v) for k, v in data.items() if k in cls.__dataclass_fields__}
+        known = {k: v for k, v in _copy(dict(data)).items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
 
@@ -81,3 +81,9 @@ def next_question(flow: Flow, case: Case, after: str | None = None) -> Question 
         if later:
             return later[0]
     return unanswered[0] if unanswered else None
+
+
+def _copy(data: dict[str, Any]) -> dict[str, Any]:
+    # A case is JSON by design (it is stored as JSON); a JSON round trip copies it several
+    # times faster than copy.deepcopy.
+    return json.loads(json.dumps(data))

@@ -76,6 +76,7 @@ class Renderer:
         self.flow = flow or Flow()
         self.html = self._environment(templates_dir, autoescape=True, bold=_html_bold)
         self.text = self._environment(templates_dir, autoescape=False, bold=str)
+        self._label_modules: dict[str, Any] = {}
 
     def _environment(
         self, templates_dir: Path, *, autoescape: bool, bold: Callable[[object], str]
@@ -121,15 +122,20 @@ class Renderer:
     def label(self, button: Button) -> str:
         """A button's label, in plain text."""
         labels = self.text.get_template("buttons.j2").module
-        if button.label == "choice":
-            question = self._question(self.text, button.press.question, {})
-            return str(question.choices[button.press.value]).strip()
-        if button.label == "edit":
-            return str(self._question(self.text, button.press.question, {}).short).strip()
-        if button.label == "unknown":
-            question = self._question(self.text, button.press.question, {})
+        if button.label in ("choice", "edit", "unknown"):
+            question = self._labels_of(button.press.question)
+            if button.label == "choice":
+                return str(question.choices[button.press.value]).strip()
+            if button.label == "edit":
+                return str(question.short).strip()
             return str(getattr(question, "unknown", None) or labels.unknown()).strip()
         return str(getattr(labels, button.label)(**button.args)).strip()
+
+    def _labels_of(self, question_id: str) -> Any:
+        """A question's module for its labels (which never depend on the answers): made once."""
+        if question_id not in self._label_modules:
+            self._label_modules[question_id] = self._question(self.text, question_id, {})
+        return self._label_modules[question_id]
 
     def keyboard(self, buttons: tuple[Button, ...]) -> Keyboard:
         """Lay buttons out in rows: short answer buttons two to a row, the rest one each."""
