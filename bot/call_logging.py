@@ -26,7 +26,6 @@ class CallLogging:
                 "answers": {},
                 "changed": [],
                 "walk": True,
-                "return": [self.case.mode, self.case.cursor],
             }
             self.changed = True
         self.set_position(LOGGING, self.case.cursor)
