@@ -149,8 +149,9 @@ class _Turn(CallLogging, Reminding):
         self.replies: list[Reply] = []
 
     def run(self, event: Event) -> Outcome:
-        if self.case.confirming and not (isinstance(event, Press) and event.action == CONFIRM):
-            self.case.confirming = None
+        confirming = isinstance(event, Press) and event.action == CONFIRM
+        if self.case.confirming and not confirming and not isinstance(event, DeliverDue):
+            self.case.confirming = None  # anything the user does cancels the question
             self.changed = True
         match event:
             case Start():
