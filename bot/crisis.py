@@ -5,7 +5,8 @@ them costs a message; missing someone who did costs far more.
 """
 
 import re
-import unicodedata
+
+from bot.parsing import normalize_text
 
 _PATTERNS = (
     r"suicid",
@@ -25,7 +26,7 @@ _CRISIS = re.compile("|".join(_PATTERNS), re.IGNORECASE)
 
 def mentions_crisis(text: str) -> bool:
     """Whether `text` mentions suicide or self-harm."""
-    folded = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
-    # Zero-width characters must not hide the words from the pattern.
-    folded = re.sub(r"[\u200b-\u200d\u2060\ufeff]", "", folded)
-    return _CRISIS.search(folded[:10_000]) is not None
+    # Invisible characters (soft hyphens, bidi marks, zero-width and control characters) must
+    # not hide the words: match on the text as the parser cleans it.
+    folded = normalize_text(text[:10_000]).replace("\u2019", "'")
+    return _CRISIS.search(folded) is not None

@@ -535,7 +535,7 @@ class _Turn(CallLogging, Reminding):
         today = datetime.fromisoformat(self.now).date()
         value = parse_date(raw, today=today, past=not question.future).isoformat()
         earliest = self.answers_with_call().get(question.not_before or "")
-        if earliest and value < earliest:  # ISO dates sort as strings
+        if earliest not in (None, UNKNOWN) and value < earliest:  # ISO dates sort as strings
             raise ParseError("before", other=question.not_before, date=earliest)
         return value
 
