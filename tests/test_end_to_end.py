@@ -16,6 +16,7 @@ import pytest
 from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
 
 from bot.estimate import estimate
+from bot.events import COMMANDS
 from bot.render import money
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,21 +219,7 @@ def test_a_full_conversation_through_the_estimate_and_the_call_script(world, tmp
     assert "Sessions 1 to 8" in per_session or "Session 1:" in per_session
     (again, *_) = act(fake, user, "send", "/estimate")
     assert "Cost estimate" in again
-    assert [c["command"] for c in fake.commands] == [
-        "start",
-        "answers",
-        "estimate",
-        "callscript",
-        "logcall",
-        "calls",
-        "cases",
-        "reminders",
-        "back",
-        "help",
-        "reset",
-        "export",
-        "delete",
-    ]
+    assert [c["command"] for c in fake.commands] == list(COMMANDS)
     assert bot.stop() == 0
 
 

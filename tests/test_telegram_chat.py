@@ -13,6 +13,7 @@ from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInRequest
 
 from bot.channels.telegram import TelegramChannel
 from bot.conversation import Conversation
+from bot.events import COMMANDS
 from bot.render import Renderer
 from bot.store import UserStore
 
@@ -270,21 +271,7 @@ def test_answers_then_change_returns_to_the_summary(bot):
 def test_the_command_menu_lists_the_commands(bot):
     run(bot.channel.post_init(bot.app))
     names = [command["command"] for command in bot.fake.commands]
-    assert names == [
-        "start",
-        "answers",
-        "estimate",
-        "callscript",
-        "logcall",
-        "calls",
-        "cases",
-        "reminders",
-        "back",
-        "help",
-        "reset",
-        "export",
-        "delete",
-    ]
+    assert names == list(COMMANDS)
 
 
 def test_record_on_disk_is_json_with_the_update_id(bot, tmp_path):
