@@ -1,87 +1,316 @@
-"""Soak test: many users answering at once while the real bot is killed (SIGKILL) and restarted.
+"""Soak test: many users answering at once while the real bot is SIGKILLed and restarted.
 
 Usage:
-    python scripts/soak.py [--users 30] [--kills 20] [--seed 1]
+    python scripts/soak.py [--users 30] [--kills 20] [--seed 1] [--timeout 900]
+                           [--workdir DIR] [--verbose]
 
-Runs `python -m bot` against the Telegram Bot API stand-in of tests/telegram_standin.py over
-HTTP on 127.0.0.1. Users answer in rounds: every user's next answer is queued at once, so the
-bot serves them concurrently; at random moments, often with updates in flight, the bot is
-killed with SIGKILL and started again, and every user picks up with /start and "Continue".
-An answer counts as acknowledged once the bot has sent the question after it. At the end it
-checks that every acknowledged answer is on disk with its value, that every user file opens,
-that every finished user has exactly their own answers (no answer applied twice or to the wrong
-question, nothing from another user), and prints the figures as one JSON line.
-Exit status 0 only if nothing was lost, unreadable, doubled or crossed.
+Runs `python -m bot` (with this interpreter) against the Telegram Bot API stand-in of
+tests/telegram_standin.py, served over HTTP on 127.0.0.1. Every simulated user walks the whole
+conversation with answers of their own: the insurer "Insurer U<id>X", the clinic
+"Clinic U<id>X", and branches and amounts derived from the user id and the seed. One driver
+loop interleaves all users, so the bot serves them concurrently. At random moments (seeded)
+the bot is killed with SIGKILL, often with answers in flight, and started again; every user
+then asks where they are (/start, "Continue at question N of M") and carries on from there.
+
+An answer counts as acknowledged once the bot has sent the question after it (or the summary,
+after the last one). After every kill, and at the end, the soak checks that:
+
+* every acknowledged answer is on disk, with its value, in that user's file;
+* every user file opens (JSON and TinyDB's layout), and the temporary files a kill left behind
+  are gone once the bot has started again (and none is left at the end);
+* after every restart each user resumes at the right question: /start says "Welcome back" (or
+  that every question is answered), and Continue leads to the question after the last
+  acknowledged one, or to the one after that if the answer in flight was applied;
+* no answer was applied twice (the answer log repeats no entry), every answer matches the
+  log and is the user's own, and no file or message holds another user's text.
+
+It prints one JSON line of figures on stdout and a human summary on stderr (with --verbose, a
+line per kill too). The exit status is 0 only if every figure in MUST_BE_ZERO is 0:
+answers_lost, files_unreadable, duplicates, cross_talk, misapplied (an answer that is not the
+user's own, or that the log disagrees with), wrong_resume, leftover_tmp and users_unfinished.
+The others describe the run: answers_checked (over all the checks), answers_acknowledged,
+in_flight_applied (saved, but the reply died with the bot), in_flight_dropped (an update the
+bot had confirmed to Telegram and never handled: no reply, nothing saved, the user has to send
+it again), tmp_after_kills, tmp_planted (a torn temp file left before each restart, as a kill
+mid-write leaves one), stalls, telegram_errors, log_errors and the bot's exit_status at SIGTERM.
+The defaults take under a minute on two cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
-import signal
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))  # the stand-in is test infrastructure the scripts reuse
+# The stand-in is test infrastructure that the scripts reuse.
+sys.path.insert(0, str(ROOT / "tests"))
 
 from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer  # noqa: E402
 
-WAIT = 30.0
-# (a phrase of the question, its id, the answer user u types, the value stored)
-SCRIPT = (
-    ("Which treatment", "treatment", lambda u: "not sure", lambda u: "unsure"),
-    (
-        "name of your health insurer",
-        "insurer",
-        lambda u: f"Insurer-{u}-x",
-        lambda u: f"Insurer-{u}-x",
-    ),
-    ("What type of plan", "plan_type", lambda u: "ppo", lambda u: "ppo"),
-    ("separate company", "bh_carveout", lambda u: "no", lambda u: "no"),
-    ("Does your plan cover", "coverage", lambda u: "yes", lambda u: "yes"),
-    ("prior authorization required", "preauth", lambda u: "yes", lambda u: "yes"),
-    ("referral required", "referral", lambda u: "no", lambda u: "no"),
-    ("How many antidepressants", "trials", lambda u: str(2 + u % 5), lambda u: 2 + u % 5),
-    ("Which clinic", "clinic", lambda u: f"Clinic-{u}-x", lambda u: f"Clinic-{u}-x"),
-    ("in your plan's network", "network", lambda u: "in", lambda u: "in"),
-    (
-        "yearly deductible",
-        "deductible",
-        lambda u: str(1000 + u % 997),
-        lambda u: f"{1000 + u % 997}.00",
-    ),
-    ("already paid this plan year", "deductible_met", lambda u: "0", lambda u: "0.00"),
-    ("coinsurance (a percentage)", "cost_sharing", lambda u: "copay", lambda u: "copay"),
-    ("copay per session", "copay", lambda u: str(20 + u % 30), lambda u: f"{20 + u % 30}.00"),
-    (
-        "out-of-pocket maximum for the year",
-        "oop_max",
-        lambda u: str(5000 + u % 997),
-        lambda u: f"{5000 + u % 997}.00",
-    ),
-    ("toward the out-of-pocket maximum", "oop_met", lambda u: "0", lambda u: "0.00"),
-    (
-        "charge per session",
-        "price_per_session",
-        lambda u: str(400 + u % 997),
-        lambda u: f"{400 + u % 997}.00",
-    ),
-    ("How many sessions", "sessions", lambda u: "6", lambda u: 6),
-)
 FIRST_USER = 9_100_000
+START_TIMEOUT = 30.0
+STALL = 20.0
+"""Seconds a user waits for a reply, with the bot up, before starting over with /start."""
+MAX_STALLS = 3
+THINK = 0.1
+"""At most this many seconds between a reply and the user's next action."""
+MUST_BE_ZERO = (
+    "answers_lost",
+    "files_unreadable",
+    "duplicates",
+    "cross_talk",
+    "misapplied",
+    "wrong_resume",
+    "leftover_tmp",
+    "users_unfinished",
+)
+
+# A phrase of each question's prompt (the line after "Question N of M").
+PROMPTS = {
+    "treatment": "Which treatment",
+    "insurer": "name of your health insurer",
+    "plan_type": "What type of plan",
+    "bh_carveout": "managed by a separate company",
+    "bh_company": "that company's name",
+    "coverage": "Does your plan cover",
+    "benefit": "medical benefit or your pharmacy",
+    "preauth": "prior authorization required",
+    "referral": "referral required",
+    "trials": "How many antidepressants",
+    "clinic": "Which clinic",
+    "network": "in your plan's network",
+    "network_options": "in-network providers nearby",
+    "deductible": "yearly deductible",
+    "deductible_met": "of the deductible have you already paid",
+    "cost_sharing": "coinsurance (a percentage)",
+    "coinsurance_pct": "What percentage",
+    "copay": "copay per session",
+    "oop_max": "out-of-pocket maximum for the year",
+    "oop_met": "toward the out-of-pocket maximum",
+    "price_per_session": "charge per session",
+    "allowed_per_session": "allowed amount per session",
+    "sessions": "How many sessions",
+}
+_PROGRESS_RE = re.compile(r"^Question (\d+) of (\d+)$", re.MULTILINE)
+_RESUME_RE = re.compile(r"^Continue at question (\d+) of (\d+)$")
+_MARKER_RE = re.compile(r"U(\d+)X")
+WRITES = frozenset({"sendmessage", "editmessagetext", "senddocument"})
+
+# What a user is doing.
+ACT = "act"  # about to answer the current question
+ANSWERING = "answering"  # waiting for the question after their answer
+RESYNC = "resync"  # about to send /start
+WELCOMING = "welcoming"  # waiting for the welcome
+RESUMING = "resuming"  # waiting for the question Continue leads to
+DONE = "done"
+FAILED = "failed"
+WAITING = frozenset({ANSWERING, WELCOMING, RESUMING})
 
 
-class Bot:
-    """The real bot process, pointed at the stand-in."""
+@dataclass(frozen=True)
+class Step:
+    """One answer of a user's plan: the question, how it is given, and the value stored."""
+
+    question: str
+    action: str  # "press" a button by its label, or "send" text
+    text: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A question as the bot showed it."""
+
+    question: str
+    n: int
+    refused: bool  # an explanation came first: the answer typed was not accepted
+
+
+@dataclass
+class User:
+    """One simulated user: their plan, how far the bot has acknowledged it, what they do now."""
+
+    id: int
+    plan: list[Step]
+    position: int = 0  # index in plan of the question the user is on
+    acknowledged: dict[str, Any] = field(default_factory=dict)
+    pending: bool = False  # the answer to plan[position] is sent and not acknowledged
+    pending_update: int = 0  # its update_id
+    pending_confirmed: bool = False  # the bot confirmed that update to Telegram, then died
+    mode: str = RESYNC
+    since: int = 0  # bot messages in the chat before the user's last action
+    act_at: float = 0.0
+    waited_from: float = 0.0
+    message_id: int | None = None  # the message of the current question
+    resume_n: int | None = None
+    stalls: int = 0
+
+    @property
+    def marker(self) -> str:
+        """The text in the user's answers that no other user's file or chat may contain."""
+        return marker(self.id)
+
+
+def marker(user: int) -> str:
+    """A distinctive string for one user; no user's marker contains another's."""
+    return f"U{user}X"
+
+
+def plan_for(user: int, seed: int) -> list[Step]:
+    """The answers `user` gives, in order: branches and amounts differ from user to user."""
+    rng = random.Random(seed * 1_000_003 + user)
+    steps: list[Step] = []
+
+    def press(question: str, choices: list[tuple[str, str]]) -> str:
+        value, label = rng.choice(choices)
+        steps.append(Step(question, "press", label, value))
+        return value
+
+    def send(question: str, text: str, value: Any) -> None:
+        steps.append(Step(question, "send", text, value))
+
+    yes_no = [("yes", "Yes"), ("no", "No")]
+    unknown = [("unknown", "I don't know yet")]
+    treatment = press(
+        "treatment",
+        [
+            ("spravato", "Spravato (esketamine nasal spray)"),
+            ("iv_ketamine", "IV ketamine infusion"),
+            ("im_ketamine", "IM ketamine injection"),
+            ("unsure", "Not sure yet"),
+        ],
+    )
+    send("insurer", f"Insurer {marker(user)}", f"Insurer {marker(user)}")
+    press(
+        "plan_type",
+        [("hmo", "HMO"), ("ppo", "PPO"), ("epo", "EPO"), ("medicare", "Medicare")],
+    )
+    if press("bh_carveout", yes_no) == "yes":
+        send("bh_company", f"Behavioral {marker(user)}", f"Behavioral {marker(user)}")
+    press("coverage", [("yes", "Yes, covered"), ("no", "No, not covered"), *unknown])
+    if treatment == "spravato":
+        press(
+            "benefit",
+            [("medical", "Medical benefit"), ("pharmacy", "Pharmacy benefit")],
+        )
+    typed = rng.choice(["yes", "no", "idk"])
+    send("preauth", typed, "unknown" if typed == "idk" else typed)
+    press("referral", [*yes_no, *unknown])
+    trials = rng.randint(0, 30)
+    send("trials", str(trials), trials)
+    send("clinic", f"Clinic {marker(user)}", f"Clinic {marker(user)}")
+    out = press("network", [("in", "In network"), ("out", "Out of network")]) == "out"
+    if out:
+        press("network_options", yes_no)
+    deductible = rng.randint(250, 6000)
+    send("deductible", f"${deductible:,}", f"{deductible}.00")
+    met = rng.randint(0, deductible)
+    send("deductible_met", str(met), f"{met}.00")
+    sharing = press(
+        "cost_sharing",
+        [("coinsurance", "Coinsurance (%)"), ("copay", "Copay ($ per session)")],
+    )
+    if sharing == "coinsurance":
+        percent = rng.randint(5, 50)
+        send("coinsurance_pct", f"{percent}%", str(percent))
+    else:
+        copay = rng.randint(10, 150)
+        send("copay", f"${copay}", f"{copay}.00")
+    oop_max = rng.randint(3000, 10000)
+    send("oop_max", f"{oop_max}", f"{oop_max}.00")
+    oop_met = rng.randint(0, 2000)
+    send("oop_met", f"${oop_met}", f"{oop_met}.00")
+    price = rng.randint(300, 1500)
+    send("price_per_session", f"${price:,}", f"{price}.00")
+    if out:
+        allowed = rng.randint(100, price)
+        send("allowed_per_session", str(allowed), f"{allowed}.00")
+    sessions = rng.randint(1, 60)
+    send("sessions", str(sessions), sessions)
+    return steps
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """A message's text or caption."""
+    return message.get("text", message.get("caption", ""))
+
+
+def labels_of(message: dict[str, Any]) -> list[str]:
+    """The labels of a message's inline buttons."""
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [button["text"] for row in rows for button in row]
+
+
+def shown_question(text: str) -> Shown | None:
+    """Which question a bot message asks, or None if it asks none."""
+    progress = _PROGRESS_RE.search(text)
+    if progress is None:
+        return None
+    prompt = text[progress.end() :].lstrip("\n").split("\n", 1)[0]
+    matches = [qid for qid, phrase in PROMPTS.items() if phrase in prompt]
+    if len(matches) != 1:
+        return None
+    return Shown(matches[0], int(progress[1]), refused=bool(text[: progress.start()].strip()))
+
+
+def is_summary(text: str) -> bool:
+    """Whether a bot message is the summary shown after the last question."""
+    return text.startswith("Your answers")
+
+
+def is_welcome(text: str) -> bool:
+    """Whether a bot message is the welcome /start gives."""
+    return text.startswith(("Welcome back", "Hello. I help you"))
+
+
+def read_case(path: Path) -> dict[str, Any] | None:
+    """The case in a user's file; None if there is none; ValueError if the file does not open."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError as error:
+        raise ValueError(str(error)) from error
+    with TinyDB(path, access_mode="r") as database:
+        document = database.table("case").get(doc_id=1)
+    case = (document or {}).get("case")
+    if (
+        not isinstance(case, dict)
+        or case != data["case"]["1"]["case"]
+        or not isinstance(case.get("answers"), dict)
+        or not isinstance(case.get("log"), list)
+    ):
+        raise ValueError(f"{path} does not hold a case in TinyDB's layout")
+    return case
+
+
+def temp_files(users_dir: Path) -> set[str]:
+    """Names of the temporary files of interrupted writes in the users directory."""
+    with contextlib.suppress(FileNotFoundError):
+        return {name for name in os.listdir(users_dir) if name.endswith(".tmp")}
+    return set()
+
+
+class BotProcess:
+    """The real bot, `python -m bot`, pointed at the stand-in."""
 
     def __init__(self, server: StandInServer, fake: FakeTelegram, workdir: Path) -> None:
         self.fake = fake
+        self.log_path = workdir / "bot.log"
         self.workdir = workdir
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
@@ -93,8 +322,9 @@ class Bot:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        polls = self.polls()
-        with (self.workdir / "bot.log").open("ab") as log:
+        """Start the bot and wait until it polls for updates (start-up cleanup is done then)."""
+        first = len(self.fake.calls)
+        with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot"],
                 cwd=self.workdir,
@@ -103,177 +333,497 @@ class Bot:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        self.fake.wait_for(lambda f: self.polls() > polls, WAIT)
+        process = self.process
 
-    def polls(self) -> int:
-        return sum(1 for name, _ in self.fake.calls if name == "getUpdates")
+        def polling(fake: FakeTelegram) -> bool:
+            polled = any(name == "getUpdates" for name, _ in fake.calls[first:])
+            return polled or process.poll() is not None
+
+        self.fake.wait_for(polling, START_TIMEOUT)
+        if process.poll() is not None:
+            tail = self.log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the bot exited with {process.returncode} at start:\n{tail}")
 
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(WAIT)
+        """SIGKILL: no clean-up, no last word."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+        if self.process is not None:
+            self.process.wait(START_TIMEOUT)
 
-    def stop(self) -> None:
+    def stop(self) -> int:
+        """SIGTERM, as a service manager stops it; return the exit status."""
+        assert self.process is not None
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(WAIT)
-
-
-def position(text: str) -> int | None:
-    """Which step of the script a bot message asks, or None."""
-    return next((i for i, (phrase, *_) in enumerate(SCRIPT) if phrase in text), None)
-
-
-def run_soak(users: int, kills: int, seed: int, workdir: Path) -> dict:
-    """Run the soak test and return its figures."""
-    rng = random.Random(seed)
-    started = time.monotonic()
-    ids = [FIRST_USER + n for n in range(users)]
-    step = dict.fromkeys(ids, 0)  # the step each user is answering
-    acknowledged: dict[int, dict[str, object]] = {u: {} for u in ids}
-    done: set[int] = set()
-    fake = FakeTelegram()
-    with StandInServer(fake) as server:
-        bot = Bot(server, fake, workdir)
-        bot.start()
-        for user in ids:
-            fake.send_text(user, "/start")
-        settle(fake, {u: 0 for u in ids})
-        for user in ids:
-            fake.press(user, "Let's begin")
-        settle(fake, {u: 1 for u in ids})
-        killed = 0
-        rounds_until_kill = 0
-        rounds = 0
-        while len(done) < users:
-            rounds += 1
-            if rounds > 3 * len(SCRIPT) + 3 * kills:
-                raise RuntimeError("the users stopped making progress")
-            active = [u for u in ids if u not in done]
-            before = {u: len(fake.messages(u)) for u in active}
-            for user in active:
-                _, _, typed, _ = SCRIPT[step[user]]
-                fake.send_text(user, typed(user))
-            if killed < kills and rounds_until_kill == 0:
-                time.sleep(rng.random() * 0.3)  # often with updates in flight
-                bot.kill()
-                killed += 1
-                rounds_until_kill = 0  # kill again next round, until the kills are done
-                note_acknowledged(fake, active, before, step, acknowledged, done)
-                bot.start()
-                resync(fake, active, step, done)
-                continue
-            rounds_until_kill -= 1
-            settle(fake, before, more=1)
-            note_acknowledged(fake, active, before, step, acknowledged, done)
-        bot.stop()
-    return verify(workdir, ids, acknowledged, killed, time.monotonic() - started)
-
-
-def settle(fake: FakeTelegram, counts: dict[int, int], more: int = 1) -> None:
-    """Wait until each user has at least `more` new bot messages."""
-    fake.wait_for(lambda f: all(len(f.messages(u)) >= n + more for u, n in counts.items()), WAIT)
-
-
-def note_acknowledged(fake, active, before, step, acknowledged, done) -> None:
-    """An answer is acknowledged once the bot sent the next question (or the summary)."""
-    for user in active:
-        new = [m.get("text", "") for m in fake.messages(user)[before[user] :]]
-        _, question, _, value = SCRIPT[step[user]]
-        if any(position(text) == step[user] + 1 for text in new) or (
-            step[user] == len(SCRIPT) - 1 and any(t.startswith("Your answers") for t in new)
-        ):
-            acknowledged[user][question] = value(user)
-            step[user] += 1
-            if step[user] == len(SCRIPT):
-                done.add(user)
-
-
-def resync(fake: FakeTelegram, active, step, done) -> None:
-    """After a restart, each user asks where they are (/start, Continue) and goes on there."""
-    before = {u: len(fake.messages(u)) for u in active}
-    for user in active:
-        fake.send_text(user, "/start")
-    # A reply to an answer in flight may come first: wait for the welcome itself.
-    fake.wait_for(
-        lambda f: all(
-            any(
-                text.startswith(("Welcome back", "Hello."))
-                for text in (m.get("text", "") for m in f.messages(u)[before[u] :])
-            )
-            for u in active
-        ),
-        WAIT,
-    )
-    waiting = {}
-    for user in active:
-        labels = [label for label, _ in fake.buttons(user)]
-        # "Continue at question n", or "Let's begin" if no answer was saved before the kill.
-        resume = next((b for b in labels if b.startswith(("Continue", "Let's begin"))), None)
-        if resume is None:  # the answer in flight finished the conversation
-            step[user] = len(SCRIPT)
-            done.add(user)
-            continue
-        waiting[user] = len(fake.messages(user))
-        fake.press(user, resume)
-    settle(fake, waiting)
-    for user in waiting:
-        where = position(fake.last_text(user))
-        if where is None:
-            raise AssertionError(f"user {user} resumed at {fake.last_text(user)!r}")
-        step[user] = where
-
-
-def verify(workdir: Path, ids, acknowledged, kills: int, seconds: float) -> dict:
-    """Compare what is on disk with what the bot acknowledged."""
-    lost = unreadable = doubled = crossed = checked = 0
-    for user in ids:
-        path = workdir / "data" / "users" / f"{user}.json"
+            self.process.terminate()
         try:
-            text = path.read_text("utf-8")
-            answers = json.loads(text)["case"]["1"]["case"]["answers"]
-        except (OSError, ValueError, KeyError):
-            unreadable += 1
-            continue
-        values = {q: a["value"] for q, a in answers.items()}
-        for question, value in acknowledged[user].items():
-            checked += 1
-            lost += values.get(question) != value
-        expected = {q: value(user) for _, q, _, value in SCRIPT}
-        # Anything saved must be this user's own answer to that very question.
-        doubled += sum(1 for q, v in values.items() if expected.get(q) != v)
-        crossed += sum(f"-{other}-x" in text for other in ids if other != user)
-    leftovers = list((workdir / "data" / "users").glob("*.tmp"))
-    return {
-        "kills": kills,
-        "users": len(ids),
-        "answers_checked": checked,
-        "answers_lost": lost,
-        "files_unreadable": unreadable + len(leftovers),
-        "duplicates": doubled,
-        "cross_talk": crossed,
-        "seconds": round(seconds, 1),
-    }
+            return self.process.wait(START_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return self.process.returncode
+
+    def log_errors(self) -> int:
+        """Lines of the bot's log that report an error or a traceback."""
+        with contextlib.suppress(FileNotFoundError):
+            lines = self.log_path.read_text(errors="replace").splitlines()
+            return sum(1 for line in lines if "Traceback" in line or " ERROR " in line)
+        return 0
+
+
+class Observer:
+    """Which chats the bot wrote to since the last look, from the stand-in's record of calls."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+        self.seen = len(fake.calls)
+
+    def wait(self, until: float) -> set[int]:
+        """Wait until the bot calls the stand-in or `until` passes; return the chats written."""
+        seen = self.seen
+
+        def ready(fake: FakeTelegram) -> bool:
+            return len(fake.calls) > seen or time.monotonic() >= until
+
+        with contextlib.suppress(TimeoutError):
+            self.fake.wait_for(ready, max(until - time.monotonic(), 0.0) + 0.05)
+        new = self.fake.calls[seen:]
+        self.seen = seen + len(new)
+        return {params.get("chat_id") for name, params in new if name.lower() in WRITES}
+
+
+class Soak:
+    """One soak run: the users, the bot, the kills and the tally."""
+
+    def __init__(
+        self,
+        users: int,
+        kills: int,
+        seed: int,
+        workdir: Path,
+        timeout: float,
+        verbose: bool,
+    ) -> None:
+        self.users = [User(u, plan_for(u, seed)) for u in range(FIRST_USER, FIRST_USER + users)]
+        self.kills = kills
+        self.rng = random.Random(seed)
+        self.workdir = workdir
+        self.users_dir = workdir / "data" / "users"
+        self.timeout = timeout
+        self.verbose = verbose
+        self.killed = 0
+        self.figures: Counter[str] = Counter()
+        self.lost: set[tuple[int, str]] = set()
+        self.unreadable: set[int] = set()
+        self.problems: list[str] = []
+        self.fake = FakeTelegram()
+        self.bot: BotProcess | None = None
+        self.observer: Observer | None = None
+
+    def run(self) -> dict[str, Any]:
+        """Drive every user to the end through the kills; return the figures."""
+        started = time.monotonic()
+        with StandInServer(self.fake) as server:
+            self.bot = BotProcess(server, self.fake, self.workdir)
+            try:
+                self.bot.start()
+                self.observer = Observer(self.fake)
+                self.drive(started + self.timeout)
+                self.figures["exit_status"] = self.bot.stop()
+            finally:
+                self.bot.kill()
+        self.check_disk(final=True)
+        return self.tally(time.monotonic() - started)
+
+    def drive(self, deadline: float) -> None:
+        """The driver loop: users act, the bot answers, and now and then it is killed."""
+        total = sum(len(user.plan) for user in self.users)
+        # Thresholds may repeat: then the bot dies again while users are resuming.
+        thresholds = sorted(self.rng.randint(1, max(total - 1, 1)) for _ in range(self.kills))
+        kill_at: float | None = None
+        while time.monotonic() < deadline:
+            finished = all(user.mode in (DONE, FAILED) for user in self.users)
+            if finished and self.killed >= self.kills:
+                return
+            now = time.monotonic()
+            acknowledged = sum(len(user.acknowledged) for user in self.users)
+            due = self.killed < self.kills and (finished or acknowledged >= thresholds[self.killed])
+            if kill_at is None and due:
+                # A moment later, so that answers are in flight and files being written.
+                kill_at = now + self.rng.uniform(0.0, 0.25)
+            if kill_at is not None and now >= kill_at:
+                self.crash_and_restart()
+                kill_at = None
+                continue
+            for user in self.users:
+                if user.mode in (ACT, RESYNC) and now >= user.act_at:
+                    self.act(user)
+                elif user.mode in WAITING and now - user.waited_from > STALL:
+                    self.stalled(user)
+            timers = [user.act_at for user in self.users if user.mode in (ACT, RESYNC)]
+            until = min([now + 0.25, *timers, *([kill_at] if kill_at else [])])
+            assert self.observer is not None
+            touched = self.observer.wait(until)
+            for user in self.users:
+                if user.id in touched and user.mode in WAITING:
+                    self.observe(user)
+        self.problems.append(f"time is up after {self.timeout:.0f} s")
+
+    def crash_and_restart(self) -> None:
+        """SIGKILL the bot, check the disk, start it again, and have everyone resume."""
+        assert self.bot is not None
+        self.bot.kill()
+        self.killed += 1
+        for user in self.users:
+            if user.mode in WAITING:
+                self.observe(user)  # what the bot said before it died counts
+        # getUpdates with offset N tells Telegram that every update before N was handled.
+        offsets = [p.get("offset") or 0 for name, p in self.fake.calls if name == "getUpdates"]
+        confirmed = max(offsets, default=0)
+        for user in self.users:
+            if user.pending and user.pending_update < confirmed:
+                user.pending_confirmed = True
+        self.check_disk(final=False)
+        self.figures["tmp_after_kills"] += len(temp_files(self.users_dir))
+        self.plant_torn_write()
+        leftovers = temp_files(self.users_dir)
+        self.bot.start()
+        # Start-up removes leftovers before the first poll; newer temp files are live writes.
+        self.figures["leftover_tmp"] += len(leftovers & temp_files(self.users_dir))
+        if self.verbose:
+            done = sum(user.position == len(user.plan) for user in self.users)
+            acknowledged = sum(len(user.acknowledged) for user in self.users)
+            print(
+                f"kill {self.killed}/{self.kills}: {acknowledged} answers acknowledged,"
+                f" {done} users done, {len(leftovers)} temp files before the restart",
+                file=sys.stderr,
+            )
+        now = time.monotonic()
+        for user in self.users:
+            if user.mode != FAILED:
+                user.mode = RESYNC
+                user.act_at = now + self.rng.uniform(0.0, 0.3)
+
+    def plant_torn_write(self) -> None:
+        """Leave what a kill in the middle of a save leaves: half a record in a temp file.
+
+        A kill rarely lands inside the few milliseconds of a write, so each restart gets one,
+        named as the bot names its temp files; start-up must remove it and nothing else.
+        """
+        files = sorted(self.users_dir.glob("*.json")) if self.users_dir.is_dir() else []
+        if not files:
+            return
+        target = self.rng.choice(files)
+        content = target.read_bytes()
+        torn = target.with_name(f".{target.name}.{self.rng.getrandbits(64):016x}.tmp")
+        torn.write_bytes(content[: len(content) // 2])
+        torn.chmod(0o600)
+        self.figures["tmp_planted"] += 1
+
+    def act(self, user: User) -> None:
+        """Send /start (to find out where the bot has the user) or the current answer."""
+        user.since = len(self.fake.messages(user.id))
+        user.waited_from = time.monotonic()
+        if user.mode == RESYNC:
+            self.fake.send_text(user.id, "/start")
+            user.mode = WELCOMING
+            return
+        step = user.plan[user.position]
+        if step.action == "press":
+            update_id = self.press(user, step.text, user.message_id)
+            if update_id is None:
+                return
+        else:
+            update_id = self.fake.send_text(user.id, step.text)
+        user.pending, user.pending_update, user.pending_confirmed = (
+            True,
+            update_id,
+            False,
+        )
+        user.mode = ANSWERING
+
+    def press(self, user: User, label: str, message_id: int | None) -> int | None:
+        """Press a button of a bot message: its update_id, or None (the user fails) if absent."""
+        try:
+            return self.fake.press(user.id, label, message_id=message_id)
+        except AssertionError as error:
+            self.fail(user, f"cannot press {label!r}: {str(error).splitlines()[0]}")
+            return None
+
+    def observe(self, user: User) -> None:
+        """Read the bot's new messages to the user, in order, while the user waits."""
+        messages = self.fake.messages(user.id)
+        handlers = {
+            ANSWERING: self.on_answered,
+            WELCOMING: self.on_welcome,
+            RESUMING: self.on_resumed,
+        }
+        while user.mode in WAITING and user.since < len(messages):
+            message = messages[user.since]
+            user.since += 1
+            handlers[user.mode](user, message)
+
+    def on_answered(self, user: User, message: dict[str, Any]) -> None:
+        """After an answer: the next question (or the summary) acknowledges it."""
+        text = text_of(message)
+        shown = shown_question(text)
+        following = self.following(user)
+        if shown is not None and following is not None and shown.question == following:
+            self.acknowledge(user)
+            self.ready(user, message)
+        elif following is None and is_summary(text):
+            self.acknowledge(user)
+            user.mode = DONE
+        elif (
+            shown is not None
+            and shown.refused
+            and shown.question == user.plan[user.position].question
+        ):
+            self.fail(user, f"the bot refused {user.plan[user.position]}: {text[:200]!r}")
+        # Anything else is about an earlier update; the reply is still to come.
+
+    def on_welcome(self, user: User, message: dict[str, Any]) -> None:
+        """After /start: a reply to an answer in flight may come first, then the welcome."""
+        text = text_of(message)
+        shown = shown_question(text)
+        following = self.following(user)
+        if user.pending and (
+            (shown is not None and following is not None and shown.question == following)
+            or (following is None and is_summary(text))
+        ):
+            self.acknowledge(user)
+        if not is_welcome(text):
+            return
+        if user.acknowledged and not text.startswith("Welcome back"):
+            self.wrong(user, f"not welcomed back: {text[:80]!r}")
+        labels = labels_of(message)
+        resume = next((label for label in labels if _RESUME_RE.match(label)), None)
+        if resume is not None and user.position < len(user.plan):
+            user.resume_n = int(_RESUME_RE.match(resume)[1])
+        elif "Let's begin" in labels and not user.acknowledged:
+            resume, user.resume_n = "Let's begin", 1
+        elif "See my summary" in labels and "answered every question" in text:
+            if user.pending and user.position == len(user.plan) - 1:
+                self.acknowledge(user)  # the last answer was saved; its summary was not sent
+            if user.position < len(user.plan):
+                self.wrong(user, f"done at {user.plan[user.position].question}")
+                user.mode = FAILED
+            else:
+                user.mode = DONE
+            return
+        else:
+            self.wrong(user, f"welcome without the right button: {labels}")
+            user.mode = FAILED
+            return
+        user.since = len(self.fake.messages(user.id))
+        user.waited_from = time.monotonic()
+        if self.press(user, resume, message["message_id"]) is not None:
+            user.mode = RESUMING
+
+    def on_resumed(self, user: User, message: dict[str, Any]) -> None:
+        """After Continue: the question after the last acknowledged answer, or the one after."""
+        shown = shown_question(text_of(message))
+        if shown is None:
+            return  # a second welcome, from a /start sent before the last kill
+        expected = user.plan[user.position].question
+        if shown.question == expected:
+            if user.pending:
+                # Never applied, never answered: the user has to send it again.
+                dropped = "in_flight_dropped" if user.pending_confirmed else "in_flight_unapplied"
+                self.figures[dropped] += 1
+                user.pending = False
+        elif user.pending and shown.question == self.following(user):
+            self.acknowledge(user)
+            self.figures["in_flight_applied"] += 1
+        else:
+            self.wrong(user, f"resumed at {shown.question}, expected {expected}")
+            where = [i for i, step in enumerate(user.plan) if step.question == shown.question]
+            if not where:
+                user.mode = FAILED
+                return
+            user.position, user.pending = where[0], False
+        if shown.n != user.resume_n:
+            self.wrong(user, f"Continue said question {user.resume_n}, the bot asked {shown.n}")
+        self.ready(user, message)
+
+    def following(self, user: User) -> str | None:
+        """The question after the user's current one, or None after the last."""
+        index = user.position + 1
+        return user.plan[index].question if index < len(user.plan) else None
+
+    def acknowledge(self, user: User) -> None:
+        """The bot has moved past the user's answer: it must be on disk from now on."""
+        step = user.plan[user.position]
+        user.acknowledged[step.question] = step.value
+        user.position += 1
+        user.pending = False
+
+    def ready(self, user: User, message: dict[str, Any]) -> None:
+        """The user is looking at a question and will answer it after a moment."""
+        user.message_id = message["message_id"]
+        user.mode = ACT
+        user.act_at = time.monotonic() + self.rng.uniform(0.0, THINK)
+
+    def stalled(self, user: User) -> None:
+        """No reply in STALL seconds with the bot up: start over with /start, a few times."""
+        self.figures["stalls"] += 1
+        user.stalls += 1
+        if user.stalls > MAX_STALLS:
+            self.fail(user, f"no reply {user.stalls} times while {user.mode}")
+            return
+        user.mode = RESYNC
+        user.act_at = time.monotonic()
+
+    def wrong(self, user: User, what: str) -> None:
+        """The bot did not resume the user where it should have."""
+        self.figures["wrong_resume"] += 1
+        self.problems.append(f"user {user.id}: {what}")
+
+    def fail(self, user: User, what: str) -> None:
+        """The user cannot go on; they count as unfinished."""
+        user.mode = FAILED
+        self.problems.append(f"user {user.id}: {what}")
+
+    def check_disk(self, *, final: bool) -> None:
+        """Every acknowledged answer on disk in its user's file; at the end, everything else too."""
+        for user in self.users:
+            path = self.users_dir / f"{user.id}.json"
+            self.figures["answers_checked"] += len(user.acknowledged)
+            try:
+                case = read_case(path)
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                self.unreadable.add(user.id)
+                self.problems.append(f"user {user.id}: file unreadable: {error}")
+                case = None
+            answers = (case or {}).get("answers", {})
+            for question, value in user.acknowledged.items():
+                saved = answers.get(question, {}).get("value")
+                if saved != value and (user.id, question) not in self.lost:
+                    self.lost.add((user.id, question))
+                    self.problems.append(f"user {user.id}: {question} is {saved!r}, not {value!r}")
+            if final and case is not None:
+                self.check_case(user, case, path.read_text("utf-8"))
+        if final:
+            self.figures["leftover_tmp"] += len(temp_files(self.users_dir))
+
+    def check_case(self, user: User, case: dict[str, Any], text: str) -> None:
+        """One user's final file: no doubled or foreign answer, the log agrees, no cross-talk."""
+        own = {step.question: step.value for step in user.plan}
+        for question, answer in case["answers"].items():
+            if own.get(question, object()) != answer.get("value"):
+                self.figures["misapplied"] += 1
+                self.problems.append(f"user {user.id}: {question} = {answer.get('value')!r}")
+        last: dict[str, Any] = {}
+        for entry in case["log"]:
+            question, value = entry.get("question"), entry.get("value")
+            if not entry.get("cleared") and question in last and last[question] == value:
+                self.figures["duplicates"] += 1
+                self.problems.append(f"user {user.id}: {question} = {value!r} logged twice")
+            last[question] = None if entry.get("cleared") else value
+        for question, answer in case["answers"].items():
+            if last.get(question) != answer.get("value"):
+                self.figures["log_mismatch"] += 1
+                self.problems.append(f"user {user.id}: the log disagrees on {question}")
+        chat = "\n".join(text_of(message) for message in self.fake.messages(user.id))
+        for where, content in (("file", text), ("chat", chat)):
+            others = {int(found) for found in _MARKER_RE.findall(content)} - {user.id}
+            crossed = others & {other.id for other in self.users}
+            if crossed:
+                self.figures["cross_talk"] += len(crossed)
+                self.problems.append(f"user {user.id}: {where} holds text of users {crossed}")
+
+    def tally(self, seconds: float) -> dict[str, Any]:
+        """The figures, as printed."""
+        figures = self.figures
+        return {
+            "kills": self.killed,
+            "users": len(self.users),
+            "answers_checked": figures["answers_checked"],
+            "answers_acknowledged": sum(len(user.acknowledged) for user in self.users),
+            "answers_lost": len(self.lost),
+            "files_unreadable": len(self.unreadable),
+            "duplicates": figures["duplicates"],
+            "cross_talk": figures["cross_talk"],
+            "misapplied": figures["misapplied"] + figures["log_mismatch"],
+            "wrong_resume": figures["wrong_resume"],
+            "leftover_tmp": figures["leftover_tmp"],
+            "users_unfinished": sum(user.mode != DONE for user in self.users),
+            "in_flight_applied": figures["in_flight_applied"],
+            "in_flight_dropped": figures["in_flight_dropped"],
+            "in_flight_unapplied": figures["in_flight_unapplied"],
+            "tmp_after_kills": figures["tmp_after_kills"],
+            "tmp_planted": figures["tmp_planted"],
+            "stalls": figures["stalls"],
+            "telegram_errors": len(self.fake.errors),
+            "log_errors": self.bot.log_errors() if self.bot is not None else 0,
+            "exit_status": figures["exit_status"],
+            "seconds": round(seconds, 1),
+            "problems": self.problems[:20],
+            "notes": [
+                f"Telegram refused {method} {count} times: {description}"
+                for (method, description), count in Counter(self.fake.errors).most_common()
+            ],
+        }
+
+
+def run_soak(
+    users: int,
+    kills: int,
+    seed: int,
+    workdir: Path,
+    *,
+    timeout: float = 900.0,
+    verbose=False,
+) -> dict[str, Any]:
+    """Run the soak test with its data in `workdir` (new or empty) and return its figures."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if (workdir / "data").exists():
+        raise ValueError(f"{workdir} holds data of an earlier run; give an empty directory")
+    return Soak(users, kills, seed, workdir, timeout, verbose).run()
+
+
+def passed(figures: dict[str, Any]) -> bool:
+    """Whether every must-be-zero figure is zero."""
+    return not any(figures[name] for name in MUST_BE_ZERO)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run from the command line; exit 0 only if every must-be-zero figure is zero."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=30)
-    parser.add_argument("--kills", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--users", type=int, default=30, help="simulated users (30)")
+    parser.add_argument("--kills", type=int, default=20, help="SIGKILLs of the bot (20)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the random choices (1)")
+    parser.add_argument("--timeout", type=float, default=900.0, help="give up after (900 s)")
+    parser.add_argument("--workdir", type=Path, help="keep the data and bot.log here")
+    parser.add_argument("--verbose", action="store_true", help="a line on stderr per kill")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as workdir:
-        figures = run_soak(args.users, args.kills, args.seed, Path(workdir))
-    print(json.dumps(figures))
+    if args.users < 1 or args.kills < 0:
+        parser.error("--users must be at least 1 and --kills at least 0")
+    with contextlib.ExitStack() as stack:
+        workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        figures = run_soak(
+            args.users,
+            args.kills,
+            args.seed,
+            workdir,
+            timeout=args.timeout,
+            verbose=args.verbose,
+        )
+    print(json.dumps({k: v for k, v in figures.items() if k not in ("problems", "notes")}))
+    verdict = "PASS" if passed(figures) else "FAIL"
     print(
-        f"soak: {figures['kills']} kills, {figures['users']} users, "
-        f"{figures['answers_checked']} answers checked, {figures['answers_lost']} lost, "
-        f"{figures['files_unreadable']} files unreadable, {figures['duplicates']} doubled, "
-        f"{figures['cross_talk']} crossed, {figures['seconds']} s",
+        f"soak {verdict}: {figures['kills']} kills, {figures['users']} users,"
+        f" {figures['answers_checked']} answer checks: {figures['answers_lost']} lost,"
+        f" {figures['files_unreadable']} files unreadable, {figures['duplicates']} duplicates,"
+        f" {figures['cross_talk']} cross-talk, {figures['misapplied']} misapplied,"
+        f" {figures['wrong_resume']} wrong resumes, {figures['leftover_tmp']} temp files left,"
+        f" {figures['users_unfinished']} users unfinished; {figures['seconds']} s",
         file=sys.stderr,
     )
-    bad = ("answers_lost", "files_unreadable", "duplicates", "cross_talk")
-    return 0 if not any(figures[name] for name in bad) else 1
+    for problem in figures["problems"]:
+        print(f"  {problem}", file=sys.stderr)
+    for note in figures["notes"] if args.verbose else ():
+        print(f"  note: {note}", file=sys.stderr)
+    return 0 if verdict == "PASS" else 1
 
 
 if __name__ == "__main__":

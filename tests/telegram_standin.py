@@ -1146,7 +1146,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
         try:
-            body_params, files = _parse_body(self.headers.get("Content-Type", ""), self._body())
+            body = self._body()
+        except ConnectionError:
+            self.close_connection = True
+            return
+        try:
+            body_params, files = _parse_body(self.headers.get("Content-Type", ""), body)
         except (ValueError, UnicodeDecodeError) as error:
             description = f"Bad Request: can't parse request body: {error}"
             self._reply(400, {"ok": False, "error_code": 400, "description": description})
@@ -1181,7 +1186,12 @@ class _Handler(BaseHTTPRequestHandler):
             while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                 pass
             return b"".join(chunks)
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        expected = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(expected)
+        if len(body) < expected:
+            # The client died mid-request: Telegram would never see it, so neither do we.
+            raise ConnectionError("request cut off")
+        return body
 
     def _reply(self, status: int, response: dict[str, Any]) -> None:
         body = json.dumps(response).encode()
