@@ -216,6 +216,9 @@ def _replace_document(record: dict[str, Any]) -> Callable[[MutableMapping[str, A
     return replace
 
 
+LOCK_STRIPES = 64
+
+
 class UserStore:
     """One atomically written TinyDB file per user under ``<data_dir>/users/``."""
 
@@ -227,8 +230,9 @@ class UserStore:
         _make_private_dirs(self.users_dir)
         # The users directory is ours alone; tighten it even if it already existed.
         os.chmod(self.users_dir, DIR_MODE)
-        # Serialises the read-modify-write of save (and delete) within this process.
-        self._lock = threading.Lock()
+        # Serialises one user's read-modify-write (save, delete) within this process; other
+        # users' saves go on in parallel. Striped, so memory stays flat however many users.
+        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
     def path_for(self, key: str) -> Path:
         """Return the file that holds the record of ``key`` (ValueError for invalid keys)."""
@@ -250,7 +254,7 @@ class UserStore:
         """Replace the user's record; it is on disk (fsynced) when this returns."""
         path = self.path_for(key)
         record = _json_copy(record)
-        with self._lock:
+        with self._locks[hash(key) % LOCK_STRIPES]:
             try:
                 with TinyDB(path, storage=AtomicJSONStorage) as db:
                     table = db.table(TABLE_NAME)
@@ -268,7 +272,7 @@ class UserStore:
         path = self.path_for(key)
         temp_prefix = f".{path.name}."
         removed = False
-        with self._lock:
+        with self._locks[hash(key) % LOCK_STRIPES]:
             try:
                 path.unlink()
                 removed = True

@@ -110,7 +110,7 @@ class TelegramChannel:
         await app.bot.set_my_commands(commands)
         index = self.conversation.reminder_index
         for key, days in index.items() if index is not None else ():
-            self.schedule(key, days)
+            self.schedule(key, days, fresh=True)
 
     async def private_only(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Outside private chats, say once where the bot works, and stop there."""
@@ -200,10 +200,14 @@ class TelegramChannel:
                 )
             )
 
-    def schedule(self, key: str, days: list[str]) -> None:
-        """(Re)schedule the user's reminders: one job a day, at once for a day already past."""
+    def schedule(self, key: str, days: list[str], *, fresh: bool = False) -> None:
+        """(Re)schedule the user's reminders: one job a day, at once for a day already past.
+
+        `fresh` (at start-up, when no job exists yet) skips looking for the user's old jobs,
+        a search through every job that would make start-up quadratic in users with reminders.
+        """
         name = f"remind:{key}"
-        for job in self.job_queue.get_jobs_by_name(name):
+        for job in () if fresh else self.job_queue.get_jobs_by_name(name):
             job.schedule_removal()
         now = datetime.now(UTC)
         for day in days:
