@@ -87,6 +87,9 @@ class Renderer:
             autoescape=autoescape,
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship with the code: compile each once, never stat it again per message.
+            auto_reload=False,
+            cache_size=-1,
         )
         env.filters.update(money=money, percent=percent, bold=bold, day=day)
         env.globals.update(

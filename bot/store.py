@@ -29,15 +29,13 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import threading
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Document
 
 __all__ = [
     "AtomicJSONStorage",
@@ -88,14 +86,14 @@ def _dumps(data: Any) -> str:
 
 def _serialise_record(record: dict[str, Any]) -> str:
     """Return ``record`` as JSON text (TypeError if it is not a JSON-able dict)."""
+    return _dumps(_check_record(record))
+
+
+def _check_record(record: dict[str, Any]) -> dict[str, Any]:
+    """Return ``record`` if it is a dict (TypeError otherwise; JSON-ability is checked on write)."""
     if not isinstance(record, dict):
         raise TypeError(f"record must be a dict, not {type(record).__name__}")
-    return _dumps(record)
-
-
-def _json_copy(record: dict[str, Any]) -> dict[str, Any]:
-    """Return a deep copy of ``record`` made by a JSON round trip (TypeError if not JSON-able)."""
-    return json.loads(_serialise_record(record))
+    return record
 
 
 def _make_private_dirs(path: Path) -> None:
@@ -122,6 +120,11 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def temp_path_for(path: Path) -> Path:
+    """The one temporary file that writes of ``path`` go through: ``.<name>.tmp`` beside it."""
+    return path.with_name(f".{path.name}{TEMP_SUFFIX}")
 
 
 class AtomicJSONStorage(Storage):
@@ -161,8 +164,11 @@ class AtomicJSONStorage(Storage):
         directory = self.path.parent
         if self.create_dirs:
             _make_private_dirs(directory)
-        tmp = directory / f".{self.path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+        tmp = temp_path_for(self.path)
+        # O_TRUNC: a leftover of a crashed write is simply overwritten. Writes of one file
+        # never overlap: the store and the reminder index each hold a lock around a write.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(tmp, flags, FILE_MODE)
         try:
             with open(fd, "wb") as handle:
                 # The umask may have removed bits from FILE_MODE; set it exactly.
@@ -206,16 +212,6 @@ class Store(Protocol):
         ...
 
 
-def _replace_document(record: dict[str, Any]) -> Callable[[MutableMapping[str, Any]], None]:
-    """Return a TinyDB update callable that makes a document equal to ``record``."""
-
-    def replace(document: MutableMapping[str, Any]) -> None:
-        document.clear()
-        document.update(record)
-
-    return replace
-
-
 LOCK_STRIPES = 64
 
 
@@ -253,34 +249,25 @@ class UserStore:
     def save(self, key: str, record: dict[str, Any]) -> None:
         """Replace the user's record; it is on disk (fsynced) when this returns."""
         path = self.path_for(key)
-        record = _json_copy(record)
+        _check_record(record)
+        storage = AtomicJSONStorage(path)
         with self._locks[hash(key) % LOCK_STRIPES]:
+            # What TinyDB's Table.update would write, with one read of the file instead of
+            # its two (contains, then update): the case table is replaced, other tables are
+            # kept, and a file that is not a TinyDB database is reported, never overwritten.
             try:
-                with TinyDB(path, storage=AtomicJSONStorage) as db:
-                    table = db.table(TABLE_NAME)
-                    # upsert() and truncate()+insert() each write the file twice (and
-                    # upsert merges fields); update-or-insert writes it exactly once.
-                    if table.contains(doc_id=DOC_ID):
-                        table.update(_replace_document(record), doc_ids=[DOC_ID])
-                    else:
-                        table.insert(Document(record, doc_id=DOC_ID))
+                database = storage.read() or {}
             except _UnreadableDatabaseError as exc:
                 raise CorruptRecordError(key, path) from exc
+            database[TABLE_NAME] = {str(DOC_ID): record}
+            storage.write(database)
 
     def delete(self, key: str) -> bool:
-        """Remove the user's file and their leftover temp files; True if anything was removed."""
+        """Remove the user's file and a leftover temp file; True if anything was removed."""
         path = self.path_for(key)
-        temp_prefix = f".{path.name}."
-        removed = False
         with self._locks[hash(key) % LOCK_STRIPES]:
-            try:
-                path.unlink()
-                removed = True
-            except FileNotFoundError:
-                pass
-            for entry in self._scan():
-                if entry.name.startswith(temp_prefix) and entry.name.endswith(TEMP_SUFFIX):
-                    removed |= self._unlink_quietly(entry.path)
+            removed = self._unlink_quietly(path)
+            removed |= self._unlink_quietly(temp_path_for(path))
             if removed:
                 _fsync_dir(self.users_dir)
         return removed

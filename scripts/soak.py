@@ -58,8 +58,11 @@ from tinydb import TinyDB
 ROOT = Path(__file__).resolve().parent.parent
 # The stand-in is test infrastructure that the scripts reuse.
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
 from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer  # noqa: E402
+
+from bot.store import temp_path_for  # noqa: E402
 
 FIRST_USER = 9_100_000
 START_TIMEOUT = 30.0
@@ -514,7 +517,7 @@ class Soak:
             return
         target = self.rng.choice(files)
         content = target.read_bytes()
-        torn = target.with_name(f".{target.name}.{self.rng.getrandbits(64):016x}.tmp")
+        torn = temp_path_for(target)
         torn.write_bytes(content[: len(content) // 2])
         torn.chmod(0o600)
         self.figures["tmp_planted"] += 1

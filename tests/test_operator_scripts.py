@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from bot.store import ReminderIndex, UserStore
+from bot.store import ReminderIndex, UserStore, temp_path_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "SECRET-ANSWER-123"
@@ -140,8 +140,8 @@ def populate(data_dir: Path, n: int = N_USERS) -> DataDir:
     os.chmod(corrupt, 0o600)
     os.utime(corrupt, (OLD.timestamp(), OLD.timestamp()))
     temp_files = [
-        store.users_dir / f".{key_for(0)}.json.abc.tmp",  # in-flight write of an active user
-        store.users_dir / f".{key_for(1)}.json.def.tmp",  # leftover of an inactive user
+        temp_path_for(store.path_for(key_for(0))),  # in-flight write of an active user
+        temp_path_for(store.path_for(key_for(1))),  # leftover of an inactive user
     ]
     for temp in temp_files:
         temp.write_text('{"case": {"1": {"half', encoding="utf-8")

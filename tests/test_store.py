@@ -277,6 +277,26 @@ def test_failed_write_keeps_old_file_and_leaves_no_temp(
     assert user_files(disk) == ["u1.json"]
 
 
+def test_leftover_temp_file_of_a_crash_is_overwritten_by_the_next_save(disk: UserStore) -> None:
+    disk.save("u1", {"a": 1})
+    leftover = disk.users_dir / ".u1.json.tmp"
+    leftover.write_bytes(b'{"case":{"1":{"half')
+    disk.save("u1", {"a": 2})
+    assert disk.load("u1") == {"a": 2}
+    assert user_files(disk) == ["u1.json"]
+
+
+def test_temp_file_is_never_followed_as_a_symlink(disk: UserStore, tmp_path: Path) -> None:
+    disk.save("u1", {"a": 1})
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not yours")
+    (disk.users_dir / ".u1.json.tmp").symlink_to(outside)
+    with pytest.raises(OSError):
+        disk.save("u1", {"a": 2})
+    assert outside.read_text() == "not yours"
+    assert disk.load("u1") == {"a": 1}
+
+
 def test_failed_write_of_unserialisable_data_touches_nothing(tmp_path: Path) -> None:
     path = tmp_path / "db.json"
     storage = AtomicJSONStorage(path)
@@ -309,10 +329,11 @@ def test_cleanup_temp_files_removes_leftovers(disk: UserStore) -> None:
 def test_delete_removes_only_that_users_temp_files(disk: UserStore) -> None:
     disk.save("u1", {"a": 1})
     disk.save("u10", {"a": 10})
-    (disk.users_dir / ".u1.json.aaaa.tmp").write_bytes(b"x")
-    (disk.users_dir / ".u10.json.bbbb.tmp").write_bytes(b"x")
+    # What a write cut off by a crash leaves behind: the file's one temp file.
+    (disk.users_dir / ".u1.json.tmp").write_bytes(b"x")
+    (disk.users_dir / ".u10.json.tmp").write_bytes(b"x")
     assert disk.delete("u1") is True
-    assert user_files(disk) == [".u10.json.bbbb.tmp", "u10.json"]
+    assert user_files(disk) == [".u10.json.tmp", "u10.json"]
     # A leftover temp file alone still counts as something deleted.
     disk.path_for("u10").unlink()
     assert disk.delete("u10") is True
