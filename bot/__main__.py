@@ -6,6 +6,8 @@ Usage:
     python -m bot telegram   Telegram (needs TELEGRAM_BOT_TOKEN)
     python -m bot estimate ANSWERS.json [--json]
                              the cost estimate for an answers file (schema in the README)
+    python -m bot compare ANSWERS.json [--json]
+                             the clinics of an answers file side by side (schema in the README)
     python -m bot check      configuration, data directory, templates (and getMe, with a token)
     python -m bot --version
 """
@@ -31,12 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run what it asks for."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    modes = parser.add_subparsers(dest="mode", metavar="{chat,telegram,estimate,check}")
+    modes = parser.add_subparsers(dest="mode", metavar="{chat,telegram,estimate,compare,check}")
     modes.add_parser("chat", help="the conversation in this terminal")
     modes.add_parser("telegram", help="the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     estimate = modes.add_parser("estimate", help="the cost estimate for an answers file")
     estimate.add_argument("answers", type=Path, help="a JSON file of answers")
     estimate.add_argument("--json", action="store_true", help="print JSON")
+    comparing = modes.add_parser("compare", help="the clinics of an answers file side by side")
+    comparing.add_argument("answers", type=Path, help="a JSON file of answers and clinics")
+    comparing.add_argument("--json", action="store_true", help="print JSON")
     modes.add_parser("check", help="check that the bot is ready to run")
     args = parser.parse_args(argv)
 
@@ -48,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot import estimate_command
 
         return estimate_command.run(args.answers, as_json=args.json, renderer=renderer)
+    if args.mode == "compare":
+        from bot import compare_command
+
+        return compare_command.run(args.answers, as_json=args.json, renderer=renderer)
     if args.mode == "check":
         from bot import check_command
 

@@ -1,10 +1,13 @@
-"""Reading an answers file for the command line (`python -m bot estimate ANSWERS.json`).
+"""Reading an answers file for the command line (`python -m bot estimate|compare ANSWERS.json`).
 
 The file is a JSON object keyed by the conversation's answer ids, holding the
 values the conversation stores: choice ids, numbers (or numeric strings) for
 money and percents, integers for counts, and "unknown". Missing answers are
-unknown. Numbers are read as `Decimal`, never float. See the README for the
-schema and scripts/example_answers.json for an example.
+unknown. Numbers are read as `Decimal`, never float. An optional top-level
+`clinics` list holds the clinics to compare (`python -m bot compare`; the
+estimate ignores it), each checked by `bot.clinics.Clinic.from_dict`. See the
+README for the schema, scripts/example_answers.json and
+scripts/example_clinics.json for examples.
 """
 
 from __future__ import annotations
@@ -14,11 +17,18 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from bot.clinics import MAX_CLINICS, Clinic, InvalidClinic
 from bot.estimate import MONEY_FIELDS, PERCENT_FIELDS
 from bot.flow import UNKNOWN, Flow, Kind
 
 MAX_MONEY = Decimal("1000000")
 MAX_SESSIONS = 100
+CLINICS = "clinics"
+"""The top-level key of the clinics to compare."""
+CLINIC_FIELDS = frozenset({"name", "network", "price", "package", "allowed", "note"})
+PACKAGE_FIELDS = frozenset({"sessions", "total"})
+_SHOWN_NAME = 40
+"""How much of a clinic's name an error line quotes."""
 
 
 class AnswersFileError(ValueError):
@@ -32,7 +42,22 @@ class AnswersFileError(ValueError):
 
 
 def load_answers(path: Path, flow: Flow | None = None) -> dict[str, Any]:
-    """The answers in a file, validated and in the form the conversation stores them."""
+    """The answers in a file, validated and in the form the conversation stores them.
+
+    A `clinics` list is left out (and not checked): only `load_comparison` reads it.
+    """
+    data = _read_object(path)
+    return _answers(data, flow or Flow())
+
+
+def load_comparison(path: Path, flow: Flow | None = None) -> tuple[dict[str, Any], list[Clinic]]:
+    """The answers in a file and its clinics (ids 1 to n in file order), all validated."""
+    data = _read_object(path)
+    items = data.get(CLINICS)
+    return _answers(data, flow or Flow()), _clinics([] if items is None else items)
+
+
+def _read_object(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -43,7 +68,60 @@ def load_answers(path: Path, flow: Flow | None = None) -> dict[str, Any]:
         raise AnswersFileError("not_json", reason=str(error)) from error
     if not isinstance(data, dict):
         raise AnswersFileError("not_an_object")
-    return {name: _value(flow or Flow(), name, value) for name, value in data.items()}
+    return data
+
+
+def _answers(data: dict[str, Any], flow: Flow) -> dict[str, Any]:
+    return {name: _value(flow, name, value) for name, value in data.items() if name != CLINICS}
+
+
+def _clinics(items: Any) -> list[Clinic]:
+    """Each clinic checked by `Clinic.from_dict`; an error names its position (from 1).
+
+    Besides what `from_dict` checks: no keys it would silently ignore (a misspelt "prcie"),
+    a null network is not known, and no two clinics share a name (the JSON names them).
+    """
+    if not isinstance(items, list):
+        raise AnswersFileError("clinics_not_a_list", CLINICS)
+    if len(items) > MAX_CLINICS:
+        raise AnswersFileError("too_many_clinics", CLINICS, count=len(items), limit=MAX_CLINICS)
+    clinics: list[Clinic] = []
+    seen: dict[str, int] = {}
+    for position, item in enumerate(items, start=1):
+        where = {"position": position, "name": _shown_name(item)}
+        if isinstance(item, dict):
+            extra = sorted(set(item) - CLINIC_FIELDS)
+            package = item.get("package")
+            if not extra and isinstance(package, dict):
+                extra = [f"package.{key}" for key in sorted(set(package) - PACKAGE_FIELDS)]
+            if extra:
+                raise AnswersFileError("unknown_clinic_field", CLINICS, key=extra[0], **where)
+            if item.get("network", UNKNOWN) is None:
+                item = {**item, "network": UNKNOWN}
+            item = {**item, "id": position}
+        try:
+            clinic = Clinic.from_dict(item)
+        except InvalidClinic as error:
+            raise AnswersFileError(
+                "bad_clinic", CLINICS, problem=error.code, problem_details=error.details, **where
+            ) from error
+        key = clinic.name.casefold()
+        if key in seen:
+            raise AnswersFileError("same_clinic_name", CLINICS, first=seen[key], **where)
+        seen[key] = position
+        clinics.append(clinic)
+    return clinics
+
+
+def _shown_name(item: Any) -> str:
+    """The clinic's name as an error line quotes it: JSON-quoted, on one line, shortened."""
+    name = item.get("name") if isinstance(item, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        return ""
+    name = name.strip()
+    if len(name) > _SHOWN_NAME:
+        name = name[: _SHOWN_NAME - 1] + "\u2026"
+    return json.dumps(name, ensure_ascii=False)
 
 
 def _reject_constant(name: str) -> None:

@@ -8,6 +8,7 @@ templates/questions/.
 
 from __future__ import annotations
 
+from bot.clinics import CLINIC_FORM
 from bot.flow import Flow, Kind, Question, only, unless
 
 CALL_DETAILS = Flow(
@@ -53,9 +54,10 @@ AUTHORIZATION = Flow(
     )
 )
 
-FORMS = (CALL_DETAILS, AUTHORIZATION)
+FORMS = (CALL_DETAILS, AUTHORIZATION, CLINIC_FORM)
+"""The short forms beside the main flow: a call's details and news, and a clinic."""
 
 
 def form_of(question_id: str) -> Flow | None:
-    """The call form a question belongs to, or None for the main flow's questions."""
+    """The form a question belongs to, or None for the main flow's questions."""
     return next((form for form in FORMS if question_id in form), None)

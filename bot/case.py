@@ -14,6 +14,8 @@ from typing import Any
 from bot.flow import UNKNOWN, Flow, Question
 
 NEW, ASKING, EDITING, DONE, LOGGING = "new", "asking", "editing", "done", "logging"
+CLINIC = "clinic"
+"""Mode while a clinic is being added or changed."""
 UNKNOWN_VALUES = (UNKNOWN, "unsure")
 
 
@@ -39,6 +41,12 @@ class Case:
     """The call being logged: its stage, where it is, and what was said so far."""
     reminders: list[dict[str, Any]] = field(default_factory=list)
     """Reminders set: id, kind, due day, and when each was sent."""
+    clinics: list[dict[str, Any]] = field(default_factory=list)
+    """Clinics being compared, in the order they were added (bot.clinics.Clinic.to_dict)."""
+    clinic_draft: dict[str, Any] | None = None
+    """The clinic being added or changed: its id, where the form is, what was said so far."""
+    chosen_clinic: int | None = None
+    """Id of the clinic chosen in /clinics: its prices are the estimate's."""
 
     def values(self) -> dict[str, Any]:
         """Question id -> stored value."""

@@ -17,6 +17,7 @@ from bot.calls import CALL_DETAILS, form_of
 from bot.callscript import build_call_script
 from bot.case import (
     ASKING,
+    CLINIC,
     DONE,
     EDITING,
     LOGGING,
@@ -25,12 +26,14 @@ from bot.case import (
     next_question,
     progress,
 )
+from bot.clinic_editing import REMOVING, ClinicEditing
+from bot.clinics import CLINIC_FORM
 from bot.crisis import mentions_crisis
-from bot.estimate import estimate
 from bot.events import (
     ANSWER,
     BACK,
     CANCEL_REMINDER,
+    CLINIC_PRESS,
     COMMANDS,
     CONFIRM,
     EDIT,
@@ -42,6 +45,7 @@ from bot.events import (
     Calls,
     CallScript,
     Cases,
+    Clinics,
     Delete,
     DeliverDue,
     Estimate,
@@ -70,6 +74,7 @@ from bot.parsing import (
     parse_text,
     parse_yes_no,
 )
+from bot.paying import financial_help
 from bot.reminding import Reminding
 from bot.replies import Button, Reply
 
@@ -78,6 +83,8 @@ __all__ = [  # what the channels and tests use, in one place
     "ASKING",
     "BACK",
     "CANCEL_REMINDER",
+    "CLINIC",
+    "CLINIC_PRESS",
     "COMMANDS",
     "CONFIRM",
     "DONE",
@@ -95,6 +102,7 @@ __all__ = [  # what the channels and tests use, in one place
     "Calls",
     "Case",
     "Cases",
+    "Clinics",
     "Delete",
     "DeliverDue",
     "Estimate",
@@ -137,7 +145,7 @@ def handle(flow: Flow, case: Case, event: Event, now: datetime) -> Outcome:
     return _Turn(flow, Case.from_dict(case.to_dict()), now).run(event)
 
 
-class _Turn(CallLogging, Reminding):
+class _Turn(CallLogging, Reminding, ClinicEditing):
     """One event applied to a (private copy of a) case."""
 
     def __init__(self, flow: Flow, case: Case, now: datetime) -> None:
@@ -176,6 +184,8 @@ class _Turn(CallLogging, Reminding):
                 self.show("cases", cases=self.case.archived, buttons=[self.resume_button()])
             case Reminders():
                 self.show_reminders()
+            case Clinics():
+                self.show_clinics()
             case DeliverDue():
                 self.deliver_due()
             case Delete():
@@ -204,9 +214,11 @@ class _Turn(CallLogging, Reminding):
         values = self.case.values()
         editing = self.case.mode == EDITING
         logging_call = self.case.mode == LOGGING
+        in_clinic = question.id in CLINIC_FORM
         form = form_of(question.id)
-        saved = None if form else self.case.answers.get(question.id)
-        position = None if logging_call else progress(self.flow, self.case, question.id)
+        saved = self.saved_answer(question)
+        aside = logging_call or in_clinic
+        position = None if aside else progress(self.flow, self.case, question.id)
         buttons = [
             Button(Press(ANSWER, question.id, choice), "choice") for choice in question.choices
         ]
@@ -218,7 +230,11 @@ class _Turn(CallLogging, Reminding):
             buttons.append(Button(Press(ANSWER, question.id, UNKNOWN), "unknown"))
         if saved is not None:
             buttons.append(Button(Press(KEEP, question.id), "keep"))
-        if logging_call:
+        if in_clinic:
+            if question is not CLINIC_FORM.questions[0]:
+                buttons.append(Button(Press(BACK, question.id), "back"))
+            buttons.append(Button(Press(CLINIC_PRESS, "", "cancel"), "clinic_cancel"))
+        elif logging_call:
             end = "callcancel" if form is CALL_DETAILS else None if form else "calldone"
             buttons += [Button(Press(MENU, value=end), end)] if end else []
         elif editing or (position and position[0] > 1):
@@ -231,14 +247,23 @@ class _Turn(CallLogging, Reminding):
             progress=None if editing else position,
             editing=editing,
             logging=logging_call,
+            clinic_form=in_clinic and {"changing": bool(self.case.clinic_draft["original"])},
             saved=saved["value"] if saved else None,
             error=error and {"code": error.code, **error.details},
             answers=self.answers_with_call(),
         )
 
+    def saved_answer(self, question: Question) -> dict[str, Any] | None:
+        """The saved answer offered to keep: a main answer, or a clinic's when changing it."""
+        if question.id in CLINIC_FORM:
+            return self.clinic_saved_value(question)
+        return None if form_of(question.id) else self.case.answers.get(question.id)
+
     def answers_with_call(self) -> dict[str, Any]:
-        """The answers, with what was said on the call being logged (for the wording)."""
-        return self.case.values() | (self.case.call["answers"] if self.case.call else {})
+        """The answers, with what was said on the call or of the clinic being entered."""
+        said = self.case.call["answers"] if self.case.call else {}
+        draft = self.case.clinic_draft["answers"] if self.case.clinic_draft else {}
+        return self.case.values() | said | draft
 
     def summary(self) -> None:
         """The answers, then the estimate and the call script built from them."""
@@ -263,7 +288,15 @@ class _Turn(CallLogging, Reminding):
         buttons = [Button(Press(MENU, value="table"), "table")]
         if self.case.mode != DONE:
             buttons.append(self.resume_button())
-        self.show("estimate", buttons=buttons, estimate=estimate(answers), answers=answers)
+        result = self.case_estimate()
+        self.show(
+            "estimate",
+            buttons=buttons,
+            estimate=result,
+            answers=answers,
+            clinic=self.chosen(),
+            paying=financial_help(answers, result),
+        )
 
     def call_script(self) -> None:
         answers = self.current_answers()
@@ -294,12 +327,14 @@ class _Turn(CallLogging, Reminding):
         )
 
     def resume_progress(self) -> tuple[int, int] | None:
-        question = None if self.case.mode == LOGGING else self.current_question()
+        question = None if self.case.mode in (LOGGING, CLINIC) else self.current_question()
         return progress(self.flow, self.case, question.id) if question else None
 
     def resume_button(self) -> Button:
         if self.case.mode == LOGGING:
             return Button(Press(MENU, value="logcall"), "callresume")
+        if self.case.mode == CLINIC:
+            return Button(Press(CLINIC_PRESS, "", "resume"), "clinic_resume")
         position = self.resume_progress()
         if position is None:
             return Button(Press(MENU, value="summary"), "summary")
@@ -332,6 +367,8 @@ class _Turn(CallLogging, Reminding):
         """The question the user is on: the cursor if it still applies, else the next one."""
         if self.case.mode == LOGGING:
             return self.call_question()
+        if self.case.mode == CLINIC:
+            return self.clinic_question()
         values = self.case.values()
         cursor = self.case.cursor
         if cursor in self.flow and self.flow[cursor].applies(values) and self.case.mode != DONE:
@@ -356,6 +393,8 @@ class _Turn(CallLogging, Reminding):
         """Ask the current question again, if there is one."""
         if self.case.mode == LOGGING:
             self.resume_call()
+        elif self.case.mode == CLINIC:
+            self.resume_clinic()
         elif self.case.mode in (ASKING, EDITING):
             self.go(self.current_question())
 
@@ -363,6 +402,8 @@ class _Turn(CallLogging, Reminding):
         """Go on after an answer: onwards when walking, back to the summary when editing."""
         if self.case.mode == LOGGING:
             self.call_advance(answered)
+        elif self.case.mode == CLINIC:
+            self.clinic_advance(answered)
         elif self.case.mode == EDITING:
             question = next_question(self.flow, self.case)
             if question is not None:
@@ -374,6 +415,9 @@ class _Turn(CallLogging, Reminding):
     def back(self) -> None:
         if self.case.mode == LOGGING:
             self.resume_call()
+            return
+        if self.case.mode == CLINIC:
+            self.clinic_back()
             return
         if self.case.mode == NEW:
             self.welcome()
@@ -396,13 +440,13 @@ class _Turn(CallLogging, Reminding):
             self.show("crisis")
             self.resume()
             return
-        if self.case.mode in (ASKING, EDITING, LOGGING):
+        if self.case.mode in (ASKING, EDITING, LOGGING, CLINIC):
             question = self.current_question()
             if question is not None:
                 self.answer(question, text, typed=True)
                 return
-            if self.case.mode == LOGGING:
-                self.resume_call()
+            if self.case.mode in (LOGGING, CLINIC):
+                self.resume()
                 return
         if self.case.mode == DONE:
             finished = ("summary", "estimate", "callscript", "review", "reset")
@@ -419,13 +463,17 @@ class _Turn(CallLogging, Reminding):
             self.set_reminder(press.question, press.value)
         elif press.action == CANCEL_REMINDER and not press.question:
             self.cancel_reminder(press.value)
+        elif press.action == CLINIC_PRESS:
+            self.clinic_press(press)
         elif press.action == EDIT and press.question in self.flow and not press.value:
             self.edit(self.flow[press.question])
         elif press.action in (ANSWER, KEEP, BACK) and self.is_current(press.question):
             question = (form_of(press.question) or self.flow)[press.question]
             if press.action == ANSWER:
                 self.answer(question, press.value, typed=False)
-            elif press.action == KEEP and question.id in self.case.answers:
+            elif press.action == KEEP and (saved := self.saved_answer(question)) is not None:
+                if question.id in CLINIC_FORM:
+                    self.clinic_answer(question, saved["value"])
                 self.advance(question.id)
             elif press.action == BACK:
                 self.back()
@@ -435,7 +483,8 @@ class _Turn(CallLogging, Reminding):
             self.closed()
 
     def is_current(self, question_id: str) -> bool:
-        current = self.current_question() if self.case.mode in (ASKING, EDITING, LOGGING) else None
+        asking = (ASKING, EDITING, LOGGING, CLINIC)
+        current = self.current_question() if self.case.mode in asking else None
         return current is not None and current.id == question_id
 
     def menu(self, item: str) -> None:
@@ -447,7 +496,12 @@ class _Turn(CallLogging, Reminding):
             self.call_script()
         elif item == "table":
             answers = self.current_answers()
-            self.show("estimate_table", estimate=estimate(answers), answers=answers)
+            self.show(
+                "estimate_table",
+                estimate=self.case_estimate(),
+                answers=answers,
+                clinic=self.chosen(),
+            )
         elif item == "download":
             answers = self.current_answers()
             context = {"script": build_call_script(answers), "answers": answers}
@@ -494,7 +548,9 @@ class _Turn(CallLogging, Reminding):
         except _NotOffered:
             self.closed()
             return
-        if form_of(question.id):
+        if question.id in CLINIC_FORM:
+            self.clinic_answer(question, value)
+        elif form_of(question.id):
             self.case.call["answers"][question.id] = value
             self.changed = True
         else:
@@ -585,7 +641,9 @@ class _Turn(CallLogging, Reminding):
         )
 
     def confirm(self, what: str, confirmed: bool) -> None:
-        if what == "delete":
+        if what.startswith(REMOVING):
+            self.confirm_remove_clinic(what, confirmed)
+        elif what == "delete":
             self.confirm_delete(confirmed)
         else:
             self.confirm_reset(confirmed)
@@ -608,7 +666,13 @@ class _Turn(CallLogging, Reminding):
             "authorizations": self.case.authorizations,
         }
         archived = [*self.case.archived, earlier]
-        self.case = Case(archived=archived, mode=ASKING, reminders=self.case.reminders)
+        # The clinics are kept: their prices do not depend on the plan (none is chosen yet).
+        self.case = Case(
+            archived=archived,
+            mode=ASKING,
+            reminders=self.case.reminders,
+            clinics=self.case.clinics,
+        )
         self.show("reset_done")
         self.go(self.flow.questions[0])
 
@@ -617,10 +681,13 @@ class _Turn(CallLogging, Reminding):
     def export(self) -> None:
         """Everything stored, as a JSON file, with the call script and estimate to print."""
         answers = self.current_answers()
+        result = self.case_estimate()
         context = {
             "answers": answers,
             "script": build_call_script(answers),
-            "estimate": estimate(answers),
+            "estimate": result,
+            "paying": financial_help(answers, result),
+            "clinic": self.chosen(),
             "exported_at": self.now,
         }
         attachments = ("export", "callscript_document", "estimate_document")
@@ -664,4 +731,4 @@ def _parse_typed(question: Question, raw: str) -> Decimal | int | str:
         return parse_percent(raw)
     if question.kind == Kind.COUNT:
         return parse_count(raw, minimum=question.minimum, maximum=question.maximum or 100)
-    return parse_text(raw)
+    return parse_text(raw, max_length=question.maximum or 100)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from bot.clinics import Package
 from bot.flow import UNKNOWN
 
 CENT = Decimal("0.01")
@@ -88,7 +89,9 @@ class Plan:
     covered: bool
     in_network: bool
     price: Decimal
+    """Per session (after the package, when there is one)."""
     allowed: Decimal
+    """The most the plan allows per session (a session's charge, if lower, is allowed in full)."""
     sessions: int
     coinsurance: Decimal | None
     """Percent of the allowed amount after the deductible; None means a copay."""
@@ -97,6 +100,15 @@ class Plan:
     deductible_met: Decimal
     oop_max: Decimal
     oop_met: Decimal
+    package: Package | None = None
+    """Sessions bought together: the first ones are charged their share of its total."""
+
+    def charges(self) -> tuple[tuple[Decimal, ...], Decimal]:
+        """Each planned session's charge, and what is paid for package sessions left unused."""
+        parts = self.package.parts() if self.package else ()
+        used = parts[: self.sessions]
+        rest = (self.price,) * (self.sessions - len(used))
+        return used + rest, sum(parts[self.sessions :], ZERO)
 
 
 @dataclass(frozen=True)
@@ -112,10 +124,12 @@ class Schedule:
     """Every session's cost, in order, and the totals."""
 
     per_session: tuple[SessionCost, ...]
+    unused: Decimal = ZERO
+    """Paid for package sessions beyond those planned (the patient's; no plan pays it)."""
 
     @property
     def patient_total(self) -> Decimal:
-        return sum((s.patient for s in self.per_session), ZERO)
+        return sum((s.patient for s in self.per_session), self.unused)
 
     @property
     def insurer_total(self) -> Decimal:
@@ -183,29 +197,35 @@ class Estimate:
 
 def cost_sessions(plan: Plan) -> Schedule:
     """Cost each session in order, advancing the deductible and out-of-pocket counters."""
+    charges, unused = plan.charges()
     if not plan.covered:
-        return Schedule((SessionCost(plan.price, ZERO),) * plan.sessions)
+        return Schedule(tuple(SessionCost(charge, ZERO) for charge in charges), unused)
     deductible_left = max(plan.deductible - plan.deductible_met, ZERO)
     oop_left = max(plan.oop_max - plan.oop_met, ZERO)
-    balance_bill = ZERO if plan.in_network else max(plan.price - plan.allowed, ZERO)
     sessions = []
-    for _ in range(plan.sessions):
+    for charge in charges:
+        allowed = min(plan.allowed, charge)
+        balance_bill = ZERO if plan.in_network else charge - allowed
         if plan.coinsurance is None:
-            share = min(plan.copay, plan.allowed)  # the deductible does not apply to a copay
+            share = min(plan.copay, allowed)  # the deductible does not apply to a copay
         else:
-            toward_deductible = min(deductible_left, plan.allowed)
+            toward_deductible = min(deductible_left, allowed)
             deductible_left -= toward_deductible
-            rest = plan.allowed - toward_deductible
+            rest = allowed - toward_deductible
             share = toward_deductible + rest * plan.coinsurance / HUNDRED
         share = min(_cents(share), oop_left)
         oop_left -= share
-        sessions.append(SessionCost(share + balance_bill, plan.allowed - share))
-    return Schedule(tuple(sessions))
+        sessions.append(SessionCost(share + balance_bill, allowed - share))
+    return Schedule(tuple(sessions), unused)
 
 
-def estimate(answers: Mapping[str, object]) -> Estimate:
-    """The estimate for saved answers (question id -> stored value; missing means unknown)."""
-    case = _Known.from_answers(answers)
+def estimate(answers: Mapping[str, object], package: Package | None = None) -> Estimate:
+    """The estimate for saved answers (question id -> stored value; missing means unknown).
+
+    With a `package`, its sessions are charged their share of its total and the rest
+    `price_per_session` (bot/compare.py prices each clinic this way).
+    """
+    case = _Known.from_answers(answers, package)
     unknowns = case.unknowns()
     cheapest = dict.fromkeys(unknowns, LOW)
     dearest = dict.fromkeys(unknowns, HIGH)
@@ -228,6 +248,18 @@ def estimate(answers: Mapping[str, object]) -> Estimate:
         assumptions=case.assumptions(unknowns),
         covered=case.coverage or UNKNOWN,
     )
+
+
+def totals(
+    answers: Mapping[str, object], package: Package | None = None
+) -> tuple[Decimal, Decimal]:
+    """The patient's total in the cheapest and in the dearest case (the estimate's range).
+
+    The same arithmetic as `estimate`, without ranking the unknowns: for searching.
+    """
+    case = _Known.from_answers(answers, package)
+    unknowns = case.unknowns()
+    return tuple(case.schedule(dict.fromkeys(unknowns, side)).patient_total for side in (LOW, HIGH))
 
 
 def _cents(amount: Decimal) -> Decimal:
@@ -253,9 +285,10 @@ class _Known:
     cost_sharing: str | None
     values: Mapping[str, Decimal | int | None]
     """Money and percents as Decimal, sessions as int; None when unknown."""
+    package: Package | None = None
 
     @classmethod
-    def from_answers(cls, answers: Mapping[str, object]) -> _Known:
+    def from_answers(cls, answers: Mapping[str, object], package: Package | None = None) -> _Known:
         def choice(question: str, options: tuple[str, ...]) -> str | None:
             value = answers.get(question)
             return value if value in options else None
@@ -269,12 +302,21 @@ class _Known:
         sessions = answers.get("sessions")
         valid = isinstance(sessions, int) and not isinstance(sessions, bool) and sessions > 0
         values["sessions"] = sessions if valid else None
+        if (
+            package
+            and values["price_per_session"] is None
+            and valid
+            and sessions <= package.sessions
+        ):
+            # Every planned session is in the package: the price after it plays no part.
+            values["price_per_session"] = max(package.parts())
         return cls(
             treatment=choice("treatment", tuple(PRICE_BOUNDS)) or "unsure",
             coverage=choice("coverage", ("yes", "no")),
             network=choice("network", ("in", "out")),
             cost_sharing=choice("cost_sharing", ("coinsurance", "copay")),
             values=values,
+            package=package,
         )
 
     def unknowns(self) -> tuple[str, ...]:
@@ -303,11 +345,12 @@ class _Known:
             return dearest if sides.get(question) == HIGH else cheapest
 
         price = pick("price_per_session", *PRICE_BOUNDS[self.treatment])
+        charge = max((price, *(self.package.parts() if self.package else ())))
         in_network = self.network == "in" if self.network else sides.get("network") != HIGH
-        # Out of network, an unknown allowed amount ranges from the price (no balance bill)
+        # Out of network, an unknown allowed amount ranges from the charge (no balance bill)
         # down to nothing (no out-of-network benefit, as with most HMO and EPO plans).
-        allowed = price if in_network else ZERO
-        allowed = pick("allowed_per_session", price, allowed)
+        allowed = charge if in_network else ZERO
+        allowed = pick("allowed_per_session", charge, allowed)
         # What is known to be met bounds the unknown limits from below.
         known = {k: self.values[k] or ZERO for k in ("deductible_met", "oop_met")}
         top = min(self.values["oop_max"] or FEDERAL_OOP_CAP, FEDERAL_OOP_CAP)
@@ -318,7 +361,7 @@ class _Known:
             covered=self.coverage == "yes" if self.coverage else sides.get("coverage") != HIGH,
             in_network=in_network,
             price=price,
-            allowed=min(allowed, price),
+            allowed=min(allowed, charge),
             sessions=pick("sessions", *SESSION_BOUNDS[self.treatment]),
             coinsurance=pick("coinsurance_pct", *COINSURANCE_BOUNDS)
             if mode == "coinsurance"
@@ -328,6 +371,7 @@ class _Known:
             deductible_met=deductible_met,
             oop_max=oop_max,
             oop_met=pick("oop_met", oop_max, min(deductible_met, oop_max)),
+            package=self.package,
         )
         return plan if in_network else self.out_of_network(plan)
 

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from bot.answers_file import AnswersFileError, load_answers
 from bot.engine import Reply
 from bot.estimate import Estimate, Schedule, estimate
+from bot.paying import financial_help
 from bot.render import Renderer
 
 USAGE_ERROR = 2
@@ -21,25 +22,30 @@ def run(path: Path, *, as_json: bool, renderer: Renderer, out: TextIO = sys.stdo
     try:
         answers = load_answers(path)
     except AnswersFileError as error:
-        line = renderer.message(
-            "answers_file_error",
-            "text",
-            path=str(path),
-            code=error.code,
-            field=error.field,
-            details=error.details,
-        )
-        print(line, file=sys.stderr)
-        return USAGE_ERROR
+        return report_bad_file(path, error, renderer)
     result = estimate(answers)
     if as_json:
         json.dump(to_json(result, renderer), out, indent=2)
         out.write("\n")
         return 0
-    context = {"estimate": result, "answers": answers}
+    context = {"estimate": result, "answers": answers, "paying": financial_help(answers, result)}
     for template in ("estimate", "estimate_table"):
         out.write(renderer.render(Reply(template, context), "text").text + "\n\n")
     return 0
+
+
+def report_bad_file(path: Path, error: AnswersFileError, renderer: Renderer) -> int:
+    """Say in one line on stderr what is wrong with an answers file; the exit status."""
+    line = renderer.message(
+        "answers_file_error",
+        "text",
+        path=str(path),
+        code=error.code,
+        field=error.field,
+        details=error.details,
+    )
+    print(line, file=sys.stderr)
+    return USAGE_ERROR
 
 
 def to_json(result: Estimate, renderer: Renderer) -> dict[str, Any]:

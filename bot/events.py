@@ -72,6 +72,11 @@ class Reminders:
 
 
 @dataclass(frozen=True)
+class Clinics:
+    """/clinics: the clinics being compared, side by side, to add, change, remove or choose."""
+
+
+@dataclass(frozen=True)
 class DeliverDue:
     """Time has come (or passed) for reminders: show those that are due."""
 
@@ -97,6 +102,9 @@ class Unsupported:
 
 ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM = "a", "k", "b", "e", "m", "r"
 REMIND, CANCEL_REMINDER = "t", "x"
+CLINIC_PRESS = "c"
+"""A clinic button: the question slot holds the clinic's id, the value what to do."""
+CLINIC_VERBS = ("add", "show", "edit", "remove", "choose", "list", "cancel", "resume")
 MENU_ITEMS = (
     "begin",
     "continue",
@@ -134,7 +142,7 @@ class Press:
 def decode(data: str) -> Press | None:
     """The press encoded in callback data, or None for data we never sent."""
     parts = data.split(SEPARATOR)
-    actions = (ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM, REMIND, CANCEL_REMINDER)
+    actions = (ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM, REMIND, CANCEL_REMINDER, CLINIC_PRESS)
     if len(parts) != 3 or parts[0] not in actions:
         return None
     return Press(*parts)
@@ -156,6 +164,7 @@ Event = (
     | Calls
     | Cases
     | Reminders
+    | Clinics
     | DeliverDue
     | Press
 )
@@ -168,6 +177,7 @@ COMMANDS: dict[str, Event] = {
     "callscript": CallScript(),
     "logcall": LogCall(),
     "calls": Calls(),
+    "clinics": Clinics(),
     "cases": Cases(),
     "reminders": Reminders(),
     "back": Back(),

@@ -154,6 +154,7 @@ _UNKNOWN_PHRASES = frozenset(
         "i have no idea",
         "no clue",
         "not known",
+        "skip",
     }
 )
 _YES = frozenset({"yes", "y", "yeah", "yep", "yup", "true"})
@@ -177,7 +178,7 @@ def normalize_text(raw: str) -> str:
 
 
 def is_unknown(raw: str) -> bool:
-    """Whether the text says "I don't know" (idk, not sure, no idea, ?, ...)."""
+    """Whether the text says "I don't know" (idk, not sure, no idea, ?, skip, ...)."""
     if len(raw) > MAX_INPUT_LENGTH:
         return False
     # Apostrophes go before NFKC too, because NFKC turns an acute accent into space + accent.

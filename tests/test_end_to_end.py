@@ -328,3 +328,103 @@ def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(worl
         p for p in (tmp_path / "data").rglob("*") if p.is_file() and b"REF-777" in p.read_bytes()
     ]
     assert leftovers == []
+
+
+NEXT = {  # what the bot asks after each answer of the clinic form, to wait for
+    "name": "in your plan's network?",
+    "network": "How does",
+    "per session": "charge per session?",
+    "package": "How many sessions does the package",
+    "sessions": "cost in all?",
+    "total": "after the package is used up?",
+    "allowed": "Anything to note",
+    "note": "Tap a clinic",
+}
+
+
+def add_clinic(fake: FakeTelegram, user: int, steps: list[tuple[str, str, str]]) -> list[str]:
+    """Add a clinic from /clinics: steps of (press or send, what, NEXT key or a phrase)."""
+    act(fake, user, "send", "/clinics", expect="Your clinics, compared")
+    replies = act(fake, user, "press", "Add a clinic", expect="What is the clinic called?")
+    for kind, what, then in steps:
+        replies = act(fake, user, kind, what, expect=NEXT.get(then, then))
+    return replies
+
+
+def test_three_clinics_compared_in_chat_and_the_cheapest_used_by_the_call_script(world, tmp_path):
+    fake, bot = world
+    user = 444
+    act(fake, user, "send", "/start")
+    act(fake, user, "press", "Let's begin")
+    finish(fake, user)  # the plan of EXPECTED: deductible $1,500 ($250 met), 20%, OOP $4,000
+    allowed = "Do you know your plan's allowed amount"
+
+    add_clinic(
+        fake,
+        user,
+        [
+            ("send", "Bright & <Early> Clinic", "name"),
+            ("press", "In network", "network"),
+            ("press", "A price per session", "per session"),
+            ("send", "-$700", "can't be negative"),  # refused, asked again
+            ("send", "$700", allowed),
+            ("press", "I don't know it", "allowed"),
+            ("press", "No note", "note"),
+        ],
+    )
+    add_clinic(
+        fake,
+        user,
+        [
+            ("send", "Calm Center", "name"),
+            ("press", "Out of network", "network"),
+            ("press", "A package of sessions", "package"),
+            ("send", "0", "from 1 to 60"),  # refused: a package of 0 sessions
+            ("send", "8", "sessions"),
+            ("send", "$4,000", "total"),
+            ("press", "I don't know yet", allowed),
+            ("send", "$450", "allowed"),
+            ("send", "Free parking", "note"),
+        ],
+    )
+    listing = add_clinic(
+        fake,
+        user,
+        [
+            ("send", "Far Away Ketamine", "name"),
+            ("press", "Out of network", "network"),
+            ("press", "A price per session", "per session"),
+            ("send", "$650", allowed),
+            ("press", "I don't know it", "allowed"),
+            ("press", "No note", "note"),
+        ],
+    )[-1]
+    assert "Your clinics, compared" in listing
+    record = json.loads((tmp_path / "data" / "users" / f"{user}.json").read_text())
+    clinics = record["case"]["1"]["case"]["clinics"]
+    assert [c["name"] for c in clinics] == [
+        "Bright & <Early> Clinic",
+        "Calm Center",
+        "Far Away Ketamine",
+    ]
+    assert clinics[1]["package"] == {"sessions": 8, "total": "4000.00"}
+    # Coverage is not known, so the upper ends are the full prices. Lower ends (covered,
+    # $1,250 of the deductible left, 20%): Far Away, $650 allowed in full -> 1,250 + 20% of
+    # 3,950 = $2,040; Calm, $500 a session on the package, $450 allowed -> 1,250 + 20% of
+    # 2,350 + 8 x $50 above the allowed amount = $2,120; Bright, $700 -> 1,250 + 20% of 4,350
+    # = $2,120. Upper ends: Far Away $5,200, Calm $4,000, Bright $5,600.
+    assert "Far Away Ketamine — cheapest if what is not known turns out well" in listing
+    assert "Calm Center — cheapest if it turns out badly" in listing
+    assert "You pay about $2,120 to $4,000" in listing
+    assert "Bright &amp;" not in listing and "Bright & <Early> Clinic" in listing
+    assert "Free parking" in listing
+    assert "What would change the ranking" in listing
+
+    act(fake, user, "press", "Calm Center", expect="For you:")
+    act(fake, user, "press", "Use this clinic for my estimate", expect="Your estimate now uses")
+    (cost, *_) = act(fake, user, "send", "/estimate", expect="Cost estimate")
+    assert "Priced for Calm Center" in cost
+    script = "\n".join(act(fake, user, "send", "/callscript", expect="If they say no"))
+    assert "Calm Center" in script and "NPI" in script
+    assert saved_answers(tmp_path, user)["clinic"] == "Calm Center"
+    assert bot.stop() == 0

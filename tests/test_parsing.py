@@ -120,6 +120,8 @@ def test_normalize_text(raw, expected):
         "\u200bidk\u200b",
         "i do not know",
         "I'm not sure",
+        "skip",
+        "Skip.",
     ],
 )
 def test_is_unknown_accepts(raw):
@@ -128,7 +130,20 @@ def test_is_unknown_accepts(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "   ", "yes", "no", "500", "$1,500", "know", "i know", "sure", "maybe", "x" * 10_000],
+    [
+        "",
+        "   ",
+        "yes",
+        "no",
+        "500",
+        "$1,500",
+        "know",
+        "i know",
+        "sure",
+        "maybe",
+        "skipping rope",
+        "x" * 10_000,
+    ],
 )
 def test_is_unknown_rejects(raw):
     assert is_unknown(raw) is False

@@ -17,8 +17,10 @@ from telegram_standin import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, HtmlError
 from telegram_standin import utf16_length as utf16
 
 from bot.calls import FORMS
+from bot.clinics import MAX_CLINICS, NAME_LENGTH
 from bot.engine import (
     ANSWER,
+    CLINIC_PRESS,
     CONFIRM,
     EDIT,
     KEEP,
@@ -28,6 +30,7 @@ from bot.engine import (
     CallScript,
     Case,
     Cases,
+    Clinics,
     Delete,
     DeliverDue,
     Estimate,
@@ -64,6 +67,9 @@ MODULES = {
     "assumptions",
     "privacy",
     "_reminder_text",
+    "_clinic",
+    "paying",
+    "comparison",
 }
 # Templates rendered with a context of their own, by the tests named here.
 RENDERED_ELSEWHERE = {
@@ -307,6 +313,64 @@ def calls_chat(names: dict[str, str]) -> Chat:
     return chat
 
 
+def clinics_chat(names: dict[str, str]) -> Chat:
+    """Clinics added (with mistakes), cancelled, changed, chosen, removed; up to the limit."""
+    name = names["clinic"][:NAME_LENGTH]
+    chat = Chat()
+    chat.send(Clinics())  # none yet, before any answer
+    chat.send(Press(MENU, value="begin"))
+    chat.answer("treatment", tap("treatment", "iv_ketamine"))
+    chat.send(Clinics())
+    chat.send(Press(CLINIC_PRESS, "", "add"))
+    chat.answer("clinic_name", "", name)
+    chat.answer("clinic_network", tap("clinic_network", "out"))
+    chat.answer("clinic_pricing", tap("clinic_pricing", "package"))
+    chat.answer("clinic_package_sessions", "0", "61", "10")
+    chat.answer("clinic_package_total", "-5", "$3,000")
+    chat.answer("clinic_after_price", tap("clinic_after_price"))
+    chat.answer("clinic_allowed", tap("clinic_allowed"))
+    chat.answer("clinic_note", names["insurer"])
+    chat.send(Press(CLINIC_PRESS, "", "add"))
+    chat.answer("clinic_name", "Half")
+    chat.send(Back())
+    chat.send(Press(CLINIC_PRESS, "", "cancel"))
+    chat.send(Press(CLINIC_PRESS, "", "add"))
+    chat.answer("clinic_name", "In Town")
+    chat.send(Start())  # leaves the form half-way
+    chat.send(Press(CLINIC_PRESS, "", "resume"))
+    chat.answer("clinic_network", tap("clinic_network", "in"))
+    chat.answer("clinic_pricing", tap("clinic_pricing", "session"))
+    chat.answer("clinic_price", "$450")
+    chat.answer("clinic_allowed", "$380")
+    chat.answer("clinic_note", tap("clinic_note"))
+    chat.send(Press(CLINIC_PRESS, "1", "show"))
+    chat.send(Press(CLINIC_PRESS, "1", "choose"))
+    chat.send(Press(CLINIC_PRESS, "1", "show"))
+    chat.send(Press(CLINIC_PRESS, "1", "edit"))
+    chat.answer("clinic_name", Press(KEEP, "clinic_name"))
+    chat.answer("clinic_network", tap("clinic_network", "unknown"))
+    while chat.asking:
+        chat.answer(chat.asking, Press(KEEP, chat.asking))
+    chat.send(Estimate())
+    chat.send(Press(MENU, value="table"))
+    chat.send(CallScript())
+    chat.send(Press(CLINIC_PRESS, "2", "remove"))
+    chat.send(Press(CONFIRM, "clinic2", "no"))
+    chat.send(Press(CLINIC_PRESS, "2", "remove"))
+    chat.send(Press(CONFIRM, "clinic2", "yes"))
+    for number in range(MAX_CLINICS - 1):
+        chat.send(Press(CLINIC_PRESS, "", "add"))
+        chat.answer("clinic_name", f"{name[:50]} {number}")
+        chat.answer("clinic_network", tap("clinic_network", "in"))
+        chat.answer("clinic_pricing", tap("clinic_pricing", "session"))
+        chat.answer("clinic_price", f"{300 + number}")
+        chat.answer("clinic_allowed", tap("clinic_allowed"))
+        chat.answer("clinic_note", tap("clinic_note"))
+    chat.send(Press(CLINIC_PRESS, "", "add"))  # the limit
+    chat.send(Export())
+    return chat
+
+
 @pytest.fixture(scope="module")
 def chats() -> dict[str, Chat]:
     """Whole conversations covering every branch of the flow."""
@@ -318,6 +382,9 @@ def chats() -> dict[str, Chat]:
         "longest": spravato_chat(LONGEST),
         "calls": calls_chat(BENIGN),
         "nasty calls": calls_chat(NASTY),
+        "clinics": clinics_chat(BENIGN),
+        "nasty clinics": clinics_chat(NASTY),
+        "longest clinics": clinics_chat(LONGEST),
     }
 
 
@@ -367,7 +434,8 @@ def test_every_attachment_renders_as_plain_text(replies: list[Reply]) -> None:
     for reply in replies:
         for name in set(reply.attachments) - set(RENDERED_ELSEWHERE):
             text = RENDERER.message(name, "text", **reply.context)
-            assert text.strip() and "<b>" not in text and "None" not in text, name
+            ours = text.replace(NASTY_NAME, "")  # a name typed with markup stays as typed
+            assert text.strip() and "<b>" not in ours and "None" not in text, name
 
 
 def test_every_reply_renders_in_both_markups(replies: list[Reply]) -> None:
@@ -537,7 +605,8 @@ def test_buttons_are_plain_short_labels_with_small_data(replies: list[Reply]) ->
                 for label, data in row:
                     assert label and label == label.strip(), (reply, label)
                     assert len(label) <= MAX_LABEL_LENGTH, label
-                    assert not TAG_RE.search(label) and not ENTITY_RE.search(label), label
+                    ours = label.replace(NASTY_NAME, "")  # a clinic's name, as typed
+                    assert not TAG_RE.search(ours) and not ENTITY_RE.search(ours), label
                     assert 0 < len(data.encode()) <= MAX_CALLBACK_DATA_BYTES, data
                     assert decode(data) is not None, data
 
