@@ -411,12 +411,12 @@ def test_levers_for_the_runner_up_and_a_threshold_that_depends_on_the_unknowns()
     ]
     text = render("text", clinics, answers=answers)
     assert (
-        "If Far's allowed amount is at least $250.01 a session, Far becomes cheaper than Maybe."
-        in text
+        "If Far's allowed amount is at least $250.01 a session, Far becomes cheaper than Maybe"
+        " (if it turns out badly)." in text
     )
     assert (
         "Far would cost you less than Maybe at a price between $599.97 and $599.99 a session or"
-        " less, depending on what is not known yet (worth asking about)." in text
+        " less, depending on what is not known yet: worth asking about." in text
     )
     assert "1. Maybe — cheapest for you" in text and "Network not known" in text
 
