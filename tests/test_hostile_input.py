@@ -927,6 +927,22 @@ def forgeries(state: State, other_data: list[str]) -> list[str | None]:
         "x::abc",
         "x::",
         "x:1:1",
+        # Clinic buttons for clinics that do not exist, or with no clinic being entered.
+        "c:1:show",
+        "c:1:edit",
+        "c:1:choose",
+        "c:1:remove",
+        "c:99:show",
+        "c:-1:show",
+        "c:x:edit",
+        "c:1:explode",
+        "c::frobnicate",
+        "c::cancel",
+        "c::resume",
+        "c::show",
+        "c:" + "9" * 60 + ":show",
+        "r:clinic1:yes",
+        "r:clinic:yes",
     ]
     data += [f"r:{what}:{answer}" for what in ("delete", "reset") for answer in ("yes", "no")]
     data = [
