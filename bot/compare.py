@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from bot.clinics import CENT, MAX_PRICE, Clinic
-from bot.estimate import ZERO, Estimate, estimate, totals
+from bot.estimate import ZERO, Estimate, cents, estimate, totals
 
 LOW, HIGH = 0, 1
 """Index of the cheapest and the dearest case in a (low, high) pair."""
@@ -53,7 +53,7 @@ class Option:
         """The patient's cost per planned session, in the cheapest and the dearest case."""
         low_n, high_n = self.estimate.sessions
         low, high = self.patient
-        return _cents(low / low_n), _cents(high / high_n)
+        return cents(low / low_n), cents(high / high_n)
 
 
 @dataclass(frozen=True)
@@ -180,10 +180,6 @@ def _first(holds: Callable[[Decimal], bool], low: Decimal, high: Decimal) -> Dec
         else:
             lo = middle + 1
     return lo * CENT
-
-
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 __all__ = [

@@ -213,7 +213,7 @@ def cost_sessions(plan: Plan) -> Schedule:
             deductible_left -= toward_deductible
             rest = allowed - toward_deductible
             share = toward_deductible + rest * plan.coinsurance / HUNDRED
-        share = min(_cents(share), oop_left)
+        share = min(cents(share), oop_left)
         oop_left -= share
         sessions.append(SessionCost(share + balance_bill, allowed - share))
     return Schedule(tuple(sessions), unused)
@@ -262,7 +262,8 @@ def totals(
     return tuple(case.schedule(dict.fromkeys(unknowns, side)).patient_total for side in (LOW, HIGH))
 
 
-def _cents(amount: Decimal) -> Decimal:
+def cents(amount: Decimal) -> Decimal:
+    """`amount` to the cent, half up (how every amount here is rounded)."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -270,7 +271,7 @@ def _money(value: object) -> Decimal | None:
     if value is None or value == UNKNOWN:
         return None
     try:
-        return _cents(Decimal(str(value)))
+        return cents(Decimal(str(value)))
     except InvalidOperation:
         return None
 
