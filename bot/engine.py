@@ -28,7 +28,7 @@ from bot.case import (
 )
 from bot.clinic_editing import REMOVING, ClinicEditing
 from bot.clinics import CLINIC_FORM
-from bot.crisis import mentions_crisis
+from bot.crisis import Crisis, detect
 from bot.events import (
     ANSWER,
     BACK,
@@ -46,6 +46,7 @@ from bot.events import (
     CallScript,
     Cases,
     Clinics,
+    Command,
     Delete,
     DeliverDue,
     Estimate,
@@ -60,6 +61,7 @@ from bot.events import (
     Start,
     Text,
     Unsupported,
+    command,
     decode,
 )
 from bot.flow import UNKNOWN, YES_NO, Flow, Kind, Question
@@ -103,6 +105,7 @@ __all__ = [  # what the channels and tests use, in one place
     "Case",
     "Cases",
     "Clinics",
+    "Command",
     "Delete",
     "DeliverDue",
     "Estimate",
@@ -119,6 +122,7 @@ __all__ = [  # what the channels and tests use, in one place
     "Start",
     "Text",
     "Unsupported",
+    "command",
     "decode",
     "handle",
     "next_question",
@@ -140,6 +144,14 @@ class Outcome:
 # -- the engine ---------------------------------------------------------------------------------
 
 
+def _said(event: Event) -> str:
+    """The words the user wrote in an event, if any: typed text, a command's words, a caption."""
+    match event:
+        case Text(text) | Command(_, text) | Unsupported(_, text):
+            return text
+    return ""
+
+
 def handle(flow: Flow, case: Case, event: Event, now: datetime) -> Outcome:
     """Apply one event to a case; the input case is never modified."""
     return _Turn(flow, Case.from_dict(case.to_dict()), now).run(event)
@@ -157,11 +169,23 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
         self.replies: list[Reply] = []
 
     def run(self, event: Event) -> Outcome:
+        # Before anything else, in every state: a message about suicide, self-harm or an
+        # overdose gets the crisis resources, and nothing of it is stored or changed.
+        crisis = detect(said) if (said := _said(event)) else None
+        if crisis is not None:
+            self.crisis(crisis)
+            return Outcome(self.case, self.replies, changed=False)
         confirming = isinstance(event, Press) and event.action == CONFIRM
         if self.case.confirming and not confirming and not isinstance(event, DeliverDue):
             self.case.confirming = None  # anything the user does cancels the question
             self.changed = True
+        self.dispatch(event)
+        return Outcome(self.case, self.replies, self.changed, self.erase)
+
+    def dispatch(self, event: Event) -> None:
         match event:
+            case Command(command, _):
+                self.dispatch(command)
             case Start():
                 self.welcome()
             case Help(unknown_command):
@@ -199,7 +223,6 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
                 self.resume()
             case Press():
                 self.press(event)
-        return Outcome(self.case, self.replies, self.changed, self.erase)
 
     # -- replies --
 
@@ -435,11 +458,17 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
 
     # -- input --
 
+    def crisis(self, crisis: Crisis) -> None:
+        """Crisis resources first, in the message's language; then a gentle way back."""
+        way_back = self.resume_button()
+        self.show(
+            "crisis",
+            buttons=[Button(way_back.press, "crisis_continue", {"language": crisis.language})],
+            language=crisis.language,
+            danger=crisis.danger,
+        )
+
     def text(self, text: str) -> None:
-        if mentions_crisis(text):
-            self.show("crisis")
-            self.resume()
-            return
         if self.case.mode in (ASKING, EDITING, LOGGING, CLINIC):
             question = self.current_question()
             if question is not None:

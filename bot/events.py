@@ -98,6 +98,16 @@ class Unsupported:
     """A sticker, photo, voice message, an edited message: anything but new text."""
 
     edited: bool = False
+    text: str = ""
+    """What it says (an edited message's new text, a photo's caption): read for a crisis."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command typed with words after it ("/start i can't go on"): the words are read too."""
+
+    event: Event
+    words: str
 
 
 ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM = "a", "k", "b", "e", "m", "r"
@@ -149,7 +159,8 @@ def decode(data: str) -> Press | None:
 
 
 Event = (
-    Start
+    Command
+    | Start
     | Help
     | Review
     | Reset
@@ -187,3 +198,10 @@ COMMANDS: dict[str, Event] = {
     "delete": Delete(),
 }
 """Every command, by name (without the slash), in the order of the menu (commands.j2)."""
+
+
+def command(text: str) -> Event:
+    """The event a typed command stands for: "/help@SomeBot" is /help; words after it are kept."""
+    name, *words = text.split(maxsplit=1) or [""]
+    event = COMMANDS.get(name.lstrip("/").split("@")[0].lower(), Help(unknown_command=True))
+    return Command(event, words[0]) if words else event

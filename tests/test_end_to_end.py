@@ -428,3 +428,51 @@ def test_three_clinics_compared_in_chat_and_the_cheapest_used_by_the_call_script
     assert "Calm Center" in script and "NPI" in script
     assert saved_answers(tmp_path, user)["clinic"] == "Calm Center"
     assert bot.stop() == 0
+
+
+# Crisis messages sent at a name, a choice, a money and a count question, in the middle of a
+# real conversation: (what is typed, what the reply must carry, the button back).
+CRISIS_AT = {
+    "name of your health insurer": ("honestly i wanna die some days", "Lifeline", "Go on"),
+    "What type of plan": ("kms", "741741", "Go on"),
+    "Which clinic": ("estarían mejor sin mí", "oprima 2", "Seguir"),
+    "yearly deductible": ("$1,500 but i just dont want to be here anymore", "988", "Go on"),
+    "How many sessions": ("I took too many pills", "1-800-222-1222", "Go on"),
+}
+
+
+def test_crisis_messages_mid_conversation_get_help_first_and_are_stored_nowhere(world, tmp_path):
+    fake, bot = world
+    user = 555
+    act(fake, user, "send", "/start")
+    act(fake, user, "press", "Let's begin")
+    (crisis,) = act(fake, user, "send", "/start i can't go on", expect="988")
+    assert "saved nothing" in crisis
+    act(fake, user, "press", "Go on", expect="Which treatment")
+    pending = dict(CRISIS_AT)
+    replies: list[str] = []
+    while not any(text.startswith("Your answers") for text in replies):
+        asking = next(phrase for phrase, _, _ in ANSWERS if phrase in fake.last_text(user))
+        if asking in pending:
+            said, resource, back = pending.pop(asking)
+            (crisis,) = act(fake, user, "send", said, expect=resource)
+            closing = "No guardé nada" if back == "Seguir" else "saved nothing"
+            assert crisis.index("988") < crisis.index(closing)
+            if "pills" in said:
+                assert crisis.index("911") < crisis.index("1-800-222-1222") < crisis.index("988")
+            act(fake, user, "press", back, expect=asking)
+        _, replies = answer_current(fake, user)
+    assert pending == {}
+    assert saved_answers(tmp_path, user) == EXPECTED
+
+    stored = "\n".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in (tmp_path / "data").rglob("*")
+        if path.is_file()
+    )
+    stored = stored.encode().decode("unicode_escape", errors="replace").lower()
+    for said, _, _ in CRISIS_AT.values():
+        assert said.lower() not in stored, said
+    for words in ("wanna die", "kms", "mejor sin", "want to be here", "too many pills", "go on"):
+        assert words not in stored, words
+        assert words not in bot.log().lower(), words

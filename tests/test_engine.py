@@ -466,8 +466,10 @@ def test_crisis_text_shows_resources_first_and_saves_nothing():
     chat.begin()
     chat.tap("spravato")
     saved = chat.case.to_dict()
-    replies = chat.say("honestly I want to kill myself")
-    assert [r.template for r in replies] == ["crisis", "question"]
+    (crisis,) = chat.say("honestly I want to kill myself")
+    assert crisis.template == "crisis" and crisis.context["language"] == "en"
+    assert chat.case.to_dict() == saved and not chat.changed
+    chat.tap("crisis_continue")
     assert chat.asking == "insurer"
     assert chat.case.to_dict() == saved
 

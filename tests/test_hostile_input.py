@@ -875,6 +875,59 @@ def test_the_corpus_at_every_state(hostile, state_name, caplog):
     assert not problems, report(problems)
 
 
+# -- crisis messages at every state -------------------------------------------------------------
+
+CRISIS_INPUTS = [
+    typed("honestly i wanna die some days"),
+    typed("$1,500 but honestly i just dont want to be here anymore"),
+    typed("k i l l myself"),
+    typed("no quiero vivir"),
+    typed("I took too many pills"),
+    command("/start i can't go on"),
+    command("/nosuchcommand kms"),
+    edited("su1c1de"),
+    content(
+        "a photo captioned 'nobody would miss me'",
+        photo=[{**FILE, "width": 1, "height": 1}],
+        caption="nobody would miss me",
+    ),
+]
+SAID_IN_CRISIS = (
+    "wanna die",
+    "want to be here",
+    "k i l l",
+    "vivir",
+    "pills",
+    "go on",
+    "kms",
+    "su1c1de",
+    "miss me",
+)
+
+
+@pytest.mark.parametrize("state_name", STATE_NAMES)
+def test_a_crisis_message_at_every_state_brings_the_resources_first_and_changes_nothing(
+    hostile, state_name, caplog
+):
+    """Typed, as a command's words, as an edit or a caption: crisis help first, nothing saved."""
+    caplog.set_level(logging.INFO)
+    h, state = hostile.h, hostile.states[state_name]
+    problems = {}
+    for item in CRISIS_INPUTS:
+        calls = len(h.fake.calls)
+        found, after, _ = try_input(h, state, lambda item=item: item.queue(h.fake, USER), caplog)
+        sent = [p.get("text", "") for method, p in h.fake.calls[calls:] if method == "sendMessage"]
+        if not sent or "988" not in sent[0]:
+            found.append(f"the first reply is not the crisis help: {sent[:1]}")
+        if after != state.record:
+            found.append("the record changed")
+        logged = [r.getMessage() for r in caplog.records if r.name.startswith("bot")]
+        found += [f"logged: {m}" for m in logged if any(w in m for w in SAID_IN_CRISIS)]
+        if found:
+            problems[f"{state_name} <- {item.label}"] = found
+    assert not problems, report(problems)
+
+
 # -- forged button data ---------------------------------------------------------------------------
 
 

@@ -168,6 +168,7 @@ def spravato_chat(names: dict[str, str]) -> Chat:
     chat.answer("bh_carveout", "yes")
     chat.answer("bh_company", names["bh_company"])
     chat.send(Text("some days I want to die"))
+    chat.send(Press(MENU, value="continue"))  # the crisis reply's way back
     chat.answer("coverage", "yes")
     chat.answer("benefit", tap("benefit", "medical"))
     chat.answer("preauth", tap("preauth", "yes"))

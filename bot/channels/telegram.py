@@ -45,10 +45,10 @@ from bot.engine import (
     COMMANDS,
     DeliverDue,
     Event,
-    Help,
     Reply,
     Text,
     Unsupported,
+    command,
     decode,
 )
 from bot.reminders import due_at
@@ -96,7 +96,7 @@ class TelegramChannel:
         private = filters.ChatType.PRIVATE
         app.add_handler(TypeHandler(Update, self.private_only), group=-1)
         app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=private))
-        app.add_handler(MessageHandler(filters.COMMAND & private, self.on_unknown_command))
+        app.add_handler(MessageHandler(filters.COMMAND & private, self.on_command))
         app.add_handler(CallbackQueryHandler(self.on_press))
         app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, self.on_edited))
         app.add_handler(MessageHandler(filters.TEXT & private, self.on_text))
@@ -123,25 +123,22 @@ class TelegramChannel:
         raise ApplicationHandlerStop
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Run a command: /start, /help, /answers, /reset, /back."""
-        command = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
-        await self.turn(update, COMMANDS[command])
-
-    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer a command the bot does not know with the list of those it does."""
-        await self.turn(update, Help(unknown_command=True))
+        """Run a command (/start, /help, /answers...), or list the commands for an unknown one."""
+        await self.turn(update, command(update.effective_message.text))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Take typed text as the answer to the current question."""
         await self.turn(update, Text(update.effective_message.text))
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Explain that edits to old messages are not read."""
-        await self.turn(update, Unsupported(edited=True))
+        """Explain that edits are not taken as answers (they are still read for a crisis)."""
+        message = update.effective_message
+        said = message.text or message.caption or ""
+        await self.turn(update, Unsupported(edited=True, text=said))
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer stickers, photos and voice messages: only text and buttons are read."""
-        await self.turn(update, Unsupported())
+        """Answer stickers, photos and voice messages: only text and buttons are answers."""
+        await self.turn(update, Unsupported(text=update.effective_message.caption or ""))
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Take a button press; data we never sent gets the 'question closed' notice."""

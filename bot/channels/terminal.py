@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import Conversation
-from bot.engine import COMMANDS, DeliverDue, Event, Help, Reply, Start, Text, decode
+from bot.engine import DeliverDue, Event, Reply, Start, Text, command, decode
 from bot.render import Renderer
 
 TERMINAL_USER = "terminal"
@@ -66,7 +66,7 @@ class TerminalChannel:
         if word.lower() in self.options:
             return decode(self.options[word.lower()]) or Text(line)
         if word.startswith("/"):
-            return COMMANDS.get(word.split()[0].lower()[1:], Help(unknown_command=True))
+            return command(word)
         return Text(line)
 
     def turn(self, event: Event) -> None:
