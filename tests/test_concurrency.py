@@ -8,12 +8,14 @@ import asyncio
 import random
 import time
 
+from flow_answers import answer_for
 from telegram import Update
 from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInRequest
 
 from bot.channels.ordering import PerUserOrder
 from bot.channels.telegram import TelegramChannel
 from bot.conversation import Conversation
+from bot.flow import Flow, Kind
 from bot.render import Renderer
 from bot.store import UserStore
 
@@ -21,9 +23,18 @@ USERS = 300
 FIRST = 7_000_000
 
 
-def script(user: int) -> list[str]:
-    """Answers that only make sense in order, and that name their user."""
-    return ["not sure", f"Insurer {user}", "ppo", "yes", f"Company {user}", "idk", "no"]
+STEPS = 7
+FLOW = Flow()
+
+
+def script(user: int) -> dict[str, str]:
+    """The first answers the flow asks for, typed in order; text answers name their user."""
+    answers: dict[str, str] = {}
+    for _ in range(STEPS):
+        question = next(q for q in FLOW.applicable(answers) if q.id not in answers)
+        typed = answer_for(question, {})
+        answers[question.id] = f"{question.id} {user}" if question.kind == Kind.TEXT else typed
+    return answers
 
 
 async def run_until(fake: FakeTelegram, done, timeout: float = 60.0) -> None:
@@ -60,10 +71,10 @@ def test_hundreds_of_simultaneous_users_see_no_cross_talk_and_no_reordering(tmp_
                 fake.press(user, "Let's begin")
             await run_until(fake, sent_at_least(2))
             # Every user's answers queued at once, users interleaved: only per-user order works.
-            for step in range(len(script(0))):
+            for step in range(STEPS):
                 for user in users:
-                    fake.send_text(user, script(user)[step])
-            await run_until(fake, sent_at_least(2 + len(script(0))))
+                    fake.send_text(user, list(script(user).values())[step])
+            await run_until(fake, sent_at_least(2 + STEPS))
             await run_until(fake, lambda: fake.pending_updates() == 0)
             await app.updater.stop()
             await app.stop()
@@ -72,16 +83,15 @@ def test_hundreds_of_simultaneous_users_see_no_cross_talk_and_no_reordering(tmp_
     assert fake.errors == []
     for user in users:
         answers = {k: v["value"] for k, v in store.load(str(user))["case"]["answers"].items()}
-        assert answers == {
-            "treatment": "unsure",
-            "insurer": f"Insurer {user}",
-            "plan_type": "ppo",
-            "bh_carveout": "yes",
-            "bh_company": f"Company {user}",
-            "coverage": "unknown",
-            "preauth": "no",
-        }, user
-        assert "Question 8 of" in fake.last_text(user)
+        expected = script(user)
+        assert answers.keys() == expected.keys(), user
+        for question, typed in expected.items():
+            if FLOW[question].kind in (Kind.TEXT, Kind.CHOICE):
+                assert answers[question] == typed, (user, question)
+        following = [q.id for q in FLOW.questions if q.may_apply(answers)].index(
+            next(q.id for q in FLOW.applicable(answers) if q.id not in answers)
+        )
+        assert f"Question {following + 1} of" in fake.last_text(user)
 
 
 def test_per_user_order_keeps_each_users_updates_in_order_and_users_concurrent():

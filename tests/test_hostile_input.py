@@ -69,6 +69,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flow_answers import answer_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
@@ -281,34 +282,37 @@ def build_states(h: Harness) -> dict[str, State]:
 
     h.text("/start")
     h.press("m::begin")
-    steps = [
-        ("treatment", "a:spravato"),
-        ("insurer", "Aetna"),
-        ("plan_type", "a:ppo"),
-        ("bh_carveout", "a:yes"),
-        ("bh_company", "Magellan"),
-        ("coverage", "a:unknown"),
-        ("benefit", "a:medical"),
-        ("preauth", "a:yes"),
-        ("referral", "a:no"),
-        ("trials", "3"),
-        ("clinic", "Calm Mind"),
-        ("network", "a:out"),
-        ("network_options", "a:no"),
-        ("deductible", "1000"),
-        ("deductible_met", "200"),
-        ("cost_sharing", "a:coinsurance"),
-        ("coinsurance_pct", "20%"),
-        ("oop_max", "5000"),
-        ("oop_met", "300"),
-        ("price_per_session", "600"),
-        ("allowed_per_session", "400"),
-        ("sessions", "8"),
-    ]
-    for question, answer in steps:
+    # The walk answers whatever the flow asks: these answers where given, else the default of
+    # the question's kind. Choices are pressed, the rest typed.
+    answers = {
+        "treatment": "spravato",
+        "insurer": "Aetna",
+        "plan_type": "ppo",
+        "bh_carveout": "yes",
+        "bh_company": "Magellan",
+        "coverage": "unknown",
+        "benefit": "medical",
+        "preauth": "yes",
+        "referral": "no",
+        "trials": "3",
+        "clinic": "Calm Mind",
+        "network": "out",
+        "network_options": "no",
+        "deductible": "1000",
+        "deductible_met": "200",
+        "cost_sharing": "coinsurance",
+        "coinsurance_pct": "20%",
+        "oop_max": "5000",
+        "oop_met": "300",
+        "price_per_session": "600",
+        "allowed_per_session": "400",
+        "sessions": "8",
+    }
+    while (question := current_question(h.record())) is not None:
         keep(question, question)
-        if answer.startswith("a:"):
-            h.press(f"a:{question}:{answer[2:]}")
+        answer = answer_for(FLOW[question], answers)
+        if FLOW[question].kind == Kind.CHOICE or answer == UNKNOWN:
+            h.press(f"a:{question}:{answer}")
         else:
             h.text(answer)
     keep("summary", None)

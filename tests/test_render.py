@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from flow_answers import answer_for
 from markupsafe import escape
 from telegram_standin import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, HtmlError, parse_html
 from telegram_standin import utf16_length as utf16
@@ -144,7 +145,14 @@ class Chat:
         return self.asking is not None and bool(self.last[-1].context["error"])
 
     def answer(self, question: str, *attempts: str | Press) -> None:
-        """Answer `question`: every attempt but the last must be rejected with an explanation."""
+        """Answer `question`: every attempt but the last must be rejected with an explanation.
+
+        Questions of the flow asked before it get the default answer of their kind.
+        """
+        for _ in FLOW.questions:
+            if self.asking in (None, question) or self.asking not in FLOW:
+                break
+            self.send(Text(answer_for(FLOW[self.asking], {})))
         for number, attempt in enumerate(attempts, start=1):
             assert self.asking == question, (question, self.last)
             self.send(Text(attempt) if isinstance(attempt, str) else attempt)
