@@ -161,12 +161,28 @@ def act(
 
 
 def answer_current(fake: FakeTelegram, user: int) -> tuple[str, list[str]]:
-    """Answer the question the user is looking at; return which one it was and the replies."""
+    """Answer the question the user is looking at; return which one it was and the replies.
+
+    A question ANSWERS does not know (one added to the flow) is answered "I don't know yet",
+    found by its button's data.
+    """
     text = fake.last_text(user)
     for phrase, kind, what in ANSWERS:
         if phrase in text:
             return phrase, act(fake, user, kind, what)
-    raise AssertionError(f"unexpected message: {text!r}")
+    unknown = [
+        data
+        for _, data in fake.buttons(user)
+        if data.startswith("a:") and data.endswith(":unknown")
+    ]
+    assert unknown, f"unexpected message: {text!r}"
+    return unknown[0].split(":")[1], act(fake, user, "press", unknown[0])
+
+
+def assert_expected(saved: dict) -> None:
+    """The answers of EXPECTED, and "unknown" for any question ANSWERS does not know."""
+    assert {k: v for k, v in saved.items() if k in EXPECTED} == EXPECTED
+    assert {v for k, v in saved.items() if k not in EXPECTED} <= {"unknown"}
 
 
 def saved_answers(workdir: Path, user: int) -> dict:
@@ -191,8 +207,9 @@ def test_a_full_conversation_through_the_estimate_and_the_call_script(world, tmp
     assert "ketamine therapy" in fake.last_text(user)
     act(fake, user, "press", "Let's begin")
     asked, (summary, cost, *script) = finish(fake, user)
-    assert asked == [phrase for phrase, _, _ in ANSWERS]
-    assert saved_answers(tmp_path, user) == EXPECTED
+    phrases = [phrase for phrase, _, _ in ANSWERS]
+    assert [phrase for phrase in asked if phrase in phrases] == phrases
+    assert_expected(saved_answers(tmp_path, user))
 
     assert "Insurer: Aetna <Choice> POS II & more" in summary
     assert "Price per session: $885" in summary
@@ -228,10 +245,10 @@ def test_a_user_cut_off_by_sigkill_resumes_with_every_acknowledged_answer(world,
     user = 222
     act(fake, user, "send", "/start")
     act(fake, user, "press", "Let's begin")
-    for _ in range(9):
+    while "How many antidepressants" not in fake.last_text(user):
         answer_current(fake, user)
     acknowledged = saved_answers(tmp_path, user)
-    assert len(acknowledged) == 9
+    assert len(acknowledged) >= 9
 
     # The next answer is on its way when the bot dies.
     fake.press(user, "3")  # antidepressants tried
@@ -242,10 +259,10 @@ def test_a_user_cut_off_by_sigkill_resumes_with_every_acknowledged_answer(world,
     act(fake, user, "send", "/start", expect="Welcome back")
     after_restart = saved_answers(tmp_path, user)
     assert after_restart.items() >= acknowledged.items(), "an acknowledged answer was lost"
-    assert len(after_restart) <= 10
+    assert len(after_restart) <= len(acknowledged) + 1
     act(fake, user, "press", next(label for label, _ in fake.buttons(user) if "Continue" in label))
     finish(fake, user)
-    assert saved_answers(tmp_path, user) == EXPECTED
+    assert_expected(saved_answers(tmp_path, user))
 
 
 def estimate_range(fake: FakeTelegram, user: int) -> str:
@@ -452,7 +469,7 @@ def test_crisis_messages_mid_conversation_get_help_first_and_are_stored_nowhere(
     pending = dict(CRISIS_AT)
     replies: list[str] = []
     while not any(text.startswith("Your answers") for text in replies):
-        asking = next(phrase for phrase, _, _ in ANSWERS if phrase in fake.last_text(user))
+        asking = next((p for p, _, _ in ANSWERS if p in fake.last_text(user)), None)
         if asking in pending:
             said, resource, back = pending.pop(asking)
             (crisis,) = act(fake, user, "send", said, expect=resource)
@@ -463,7 +480,7 @@ def test_crisis_messages_mid_conversation_get_help_first_and_are_stored_nowhere(
             act(fake, user, "press", back, expect=asking)
         _, replies = answer_current(fake, user)
     assert pending == {}
-    assert saved_answers(tmp_path, user) == EXPECTED
+    assert_expected(saved_answers(tmp_path, user))
 
     stored = "\n".join(
         path.read_text(encoding="utf-8", errors="replace")

@@ -90,10 +90,28 @@ class Chat:
         self.tap("begin")
 
 
+def typed_at(question: str, answers: dict[str, str]) -> str:
+    """What to type at `question`: from `answers`, else the default of its kind."""
+    return answers[question] if question in answers else answer_for(FLOW[question], {})
+
+
 def walk(chat: Chat, answers: dict[str, str]) -> None:
     """Answer each asked question (typed) from `answers`, or with the default of its kind."""
     while (question := chat.asking) is not None:
-        chat.say(answers[question] if question in answers else answer_for(FLOW[question], {}))
+        chat.say(typed_at(question, answers))
+
+
+def walk_to(chat: Chat, question: str, answers: dict[str, str]) -> None:
+    """Answer what the flow asks, from `answers` or by default, until it asks `question`."""
+    while chat.asking not in (None, question):
+        chat.say(typed_at(chat.asking, answers))
+    assert chat.asking == question
+
+
+def progress_at(question: str, answers: dict) -> tuple[int, int]:
+    """(n, total) the flow gives `question`: its place among the questions that may apply."""
+    possible = [q.id for q in FLOW.questions if q.may_apply(answers)]
+    return possible.index(question) + 1, len(possible)
 
 
 SPRAVATO_COINSURANCE = {
@@ -146,7 +164,8 @@ def test_full_walk_stores_stable_ids_decimal_strings_and_integers():
     walk(chat, SPRAVATO_COINSURANCE)
     assert chat.reply("summary")
     assert chat.case.mode == DONE
-    assert chat.answers() == {
+    saved = chat.answers()
+    assert {k: v for k, v in saved.items() if k in SPRAVATO_COINSURANCE} == {
         "treatment": "spravato",
         "insurer": "Aetna",
         "plan_type": "ppo",
@@ -171,7 +190,9 @@ def test_full_walk_stores_stable_ids_decimal_strings_and_integers():
         "sessions": 8,
     }
     assert all(a["at"] == "2026-11-26T12:00:00+00:00" for a in chat.case.answers.values())
-    assert [entry["question"] for entry in chat.case.log] == list(SPRAVATO_COINSURANCE)
+    logged = [entry["question"] for entry in chat.case.log]
+    assert [q for q in logged if q in SPRAVATO_COINSURANCE] == list(SPRAVATO_COINSURANCE)
+    assert set(saved) == set(logged) == {q.id for q in FLOW.applicable(saved)}
 
 
 @pytest.mark.parametrize(
@@ -194,7 +215,7 @@ def test_questions_that_do_not_apply_are_skipped(changes, skipped, asked):
     script = {**SPRAVATO_COINSURANCE, **changes}
     while chat.asking:
         seen.append(chat.asking)
-        chat.say(script[chat.asking])
+        chat.say(typed_at(chat.asking, script))
     assert chat.reply("summary")
     assert not skipped & set(seen)
     assert asked <= set(seen)
@@ -204,14 +225,16 @@ def test_questions_that_do_not_apply_are_skipped(changes, skipped, asked):
 def test_progress_counts_the_questions_that_apply():
     chat = Chat()
     chat.begin()
-    assert chat.last.context["progress"] == (1, 23)  # every question may apply
+    assert chat.last.context["progress"] == (1, len(FLOW.questions))  # every one may apply
     chat.tap("iv_ketamine")
-    assert chat.last.context["progress"] == (2, 22)  # benefit is for Spravato only
-    chat.say("Aetna")
-    assert chat.last.context["progress"] == (3, 22)
-    chat.tap("hmo")
+    answers = {"treatment": "iv_ketamine"}
+    n, total = progress_at(chat.asking, answers)
+    assert chat.last.context["progress"] == (n, total) and total == len(FLOW.questions) - 1
+    walk_to(chat, "bh_carveout", answers)
     chat.tap("no")
-    assert chat.last.context["progress"] == (5, 21)  # no mental health company to name
+    answers["bh_carveout"] = "no"  # no mental health company to name
+    n, smaller = progress_at(chat.asking, chat.answers())
+    assert chat.last.context["progress"] == (n, smaller) and smaller == total - 1
 
 
 def test_every_question_offers_unknown_and_stores_it():
@@ -246,18 +269,19 @@ def test_back_shows_the_saved_answer_and_keep_returns_to_where_they_were():
     chat = Chat()
     chat.begin()
     chat.tap("iv_ketamine")
-    chat.say("Cigna")
+    walk_to(chat, "plan_type", {"insurer": "Cigna"})
+    before = chat.case.log[-1]["question"]  # the question the flow asks before plan_type
     chat.tap("hmo")
-    assert chat.asking == "bh_carveout"
+    after = chat.asking
     chat.tap("back")
     assert chat.asking == "plan_type"
     assert chat.last.context["saved"] == "hmo"
     assert "keep" in {b.label for b in chat.last.buttons}
     chat.send(Back())
-    assert chat.asking == "insurer"
+    assert chat.asking == before
     chat.tap("keep")
-    assert chat.asking == "bh_carveout"  # answered questions are not asked again
-    assert chat.answers() == {"treatment": "iv_ketamine", "insurer": "Cigna", "plan_type": "hmo"}
+    assert chat.asking == after  # answered questions are not asked again
+    assert chat.answers()["insurer"] == "Cigna" and chat.answers()["plan_type"] == "hmo"
 
 
 def test_back_then_a_new_answer_replaces_the_old_one_and_logs_both():
@@ -312,7 +336,7 @@ def test_bad_input_is_explained_and_changes_nothing(question, typed, code):
     chat = Chat()
     chat.begin()
     while chat.asking != question:
-        chat.say(SPRAVATO_COINSURANCE[chat.asking])
+        chat.say(typed_at(chat.asking, SPRAVATO_COINSURANCE))
     saved = chat.case.to_dict()
     chat.say(typed)
     assert not chat.changed
@@ -325,7 +349,7 @@ def test_more_than_names_the_limit():
     chat = Chat()
     chat.begin()
     while chat.asking != "deductible_met":
-        chat.say(SPRAVATO_COINSURANCE[chat.asking])
+        chat.say(typed_at(chat.asking, SPRAVATO_COINSURANCE))
     chat.say("2000")
     error = chat.last.context["error"]
     assert (error["other"], str(error["limit"])) == ("deductible", "1500.00")
@@ -335,8 +359,9 @@ def test_yes_no_typed_in_words():
     chat = Chat()
     chat.begin()
     chat.say("spravato")
-    chat.say("Aetna")
+    walk_to(chat, "plan_type", {"insurer": "Aetna"})
     chat.say("PPO")
+    walk_to(chat, "bh_carveout", {})
     chat.say("Yep")
     assert chat.answers()["plan_type"] == "ppo"
     assert chat.answers()["bh_carveout"] == "yes"
@@ -348,7 +373,8 @@ def test_answers_lists_applicable_questions_and_edit_returns_to_summary():
     walk(chat, {**SPRAVATO_COINSURANCE, "treatment": "iv_ketamine"})
     (review,) = chat.send(Review())
     assert review.template == "answers"
-    assert [qid for qid, _ in review.context["rows"]][:3] == ["treatment", "insurer", "plan_type"]
+    applicable = [q.id for q in FLOW.applicable(chat.answers())]
+    assert [qid for qid, _ in review.context["rows"]] == applicable
     assert "benefit" not in dict(review.context["rows"])
     chat.send(Press(EDIT, "insurer"))
     assert chat.asking == "insurer"
@@ -434,7 +460,7 @@ def test_a_suggestion_button_for_a_typed_question_is_validated_too():
     chat = Chat()
     chat.begin()
     while chat.asking != "sessions":
-        chat.say(SPRAVATO_COINSURANCE[chat.asking])
+        chat.say(typed_at(chat.asking, SPRAVATO_COINSURANCE))
     assert [b.press.value for b in chat.last.buttons if b.label == "suggestion"] == ["8"]
     (reply,) = chat.send(Press(ANSWER, "sessions", "9999"))
     assert reply.template == "closed"
@@ -455,7 +481,7 @@ def test_callback_data_fits_telegram_limit_for_every_button():
     seen = []
     while chat.asking:
         seen += [b.press.data for r in chat.replies for b in r.buttons]
-        chat.say(SPRAVATO_COINSURANCE[chat.asking])
+        chat.say(typed_at(chat.asking, SPRAVATO_COINSURANCE))
     seen += [b.press.data for r in chat.send(Review()) for b in r.buttons]
     assert seen and max(len(d.encode()) for d in seen) <= 64
 
@@ -513,13 +539,13 @@ def test_anything_else_cancels_a_pending_reset():
 def test_returning_user_is_offered_to_continue_at_their_question():
     chat = Chat()
     chat.begin()
-    for question in list(SPRAVATO_COINSURANCE)[:6]:
-        chat.say(SPRAVATO_COINSURANCE[question])
+    walk_to(chat, "benefit", SPRAVATO_COINSURANCE)
+    n, total = progress_at("benefit", chat.answers())
     (welcome,) = chat.send(Start())
     assert welcome.context["returning"]
-    assert welcome.context["progress"] == (7, 23)
+    assert welcome.context["progress"] == (n, total)
     assert [b.label for b in welcome.buttons] == ["resume", "review", "reset"]
-    assert welcome.buttons[0].args == {"n": 7, "total": 23}
+    assert welcome.buttons[0].args == {"n": n, "total": total}
     chat.tap("continue")
     assert chat.asking == "benefit"
 
@@ -623,6 +649,8 @@ def test_a_logged_call_fills_unknowns_with_their_source_and_narrows_the_estimate
     chat.tap("iv_ketamine")
     assert chat.asking == "insurer"  # the next unknown
     chat.say("idk")  # still not known
+    while chat.asking != "plan_type":
+        chat.say("idk")
     chat.tap("hmo")
     chat.tap("calldone")
     assert chat.asking == "pa_status"

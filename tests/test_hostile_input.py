@@ -268,6 +268,15 @@ STATE_NAMES = [*MAIN_STATES, *CALL_STATES, *OTHER_STATES]
 """Every state the corpus is sent to; `build_states` must reach each one."""
 
 
+def answer_as_asked(h: Harness, question: str, answers: dict[str, str], user: int = USER) -> None:
+    """Answer `question` from `answers`, or with the default of its kind; choices are pressed."""
+    answer = answer_for(FLOW[question], answers)
+    if FLOW[question].kind == Kind.CHOICE or answer == UNKNOWN:
+        h.press(f"a:{question}:{answer}", user)
+    else:
+        h.text(answer, user)
+
+
 def build_states(h: Harness) -> dict[str, State]:
     """Drive the user through the conversation, keeping the record at every state."""
     states: dict[str, State] = {"new": State("new", None, None)}
@@ -310,11 +319,7 @@ def build_states(h: Harness) -> dict[str, State]:
     }
     while (question := current_question(h.record())) is not None:
         keep(question, question)
-        answer = answer_for(FLOW[question], answers)
-        if FLOW[question].kind == Kind.CHOICE or answer == UNKNOWN:
-            h.press(f"a:{question}:{answer}")
-        else:
-            h.text(answer)
+        answer_as_asked(h, question, answers)
     keep("summary", None)
 
     go_to("cost_sharing")
@@ -384,13 +389,19 @@ def hostile(tmp_path_factory) -> Hostile:
     # Another user, stopped at the network question: their buttons are data this user never got.
     h.text("/start", OTHER)
     h.press("m::begin", OTHER)
-    h.press("a:treatment:iv_ketamine", OTHER)
-    h.text("Cigna", OTHER)
-    for data in ("plan_type:hmo", "bh_carveout:no", "coverage:yes", "preauth:no", "referral:yes"):
-        h.press(f"a:{data}", OTHER)
-    h.press("a:trials:2", OTHER)
-    h.text("Blue Clinic", OTHER)
-    assert current_question(h.record(OTHER)) == "network"
+    theirs = (
+        {"treatment": "iv_ketamine", "insurer": "Cigna", "plan_type": "hmo"}
+        | {
+            "bh_carveout": "no",
+            "coverage": "yes",
+            "preauth": "no",
+            "referral": "yes",
+            "trials": "2",
+        }
+        | {"clinic": "Blue Clinic"}
+    )
+    while (question := current_question(h.record(OTHER))) != "network":
+        answer_as_asked(h, question, theirs, OTHER)
     other_data = [data for _, data in h.fake.buttons(OTHER)]
     h.restore(states["new"].record)
     yield Hostile(h, states, other_data)

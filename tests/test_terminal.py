@@ -14,37 +14,39 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.flow import Flow
 from bot.render import Renderer
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 30
 RENDERER = Renderer()
 
-FULL_CONVERSATION = (
-    "1",  # Let's begin
-    "1",  # treatment: Spravato
-    "Aetna & <Co>",
-    "2",  # plan type: PPO
-    "1",  # separate mental health company: yes
-    "Optum",
-    "1",  # covered: yes
-    "2",  # benefit: pharmacy
-    "1",  # prior authorization: yes
-    "2",  # referral: no
-    "3",  # antidepressants tried (a typed value: the options are lettered)
-    "Calm Mind Clinic",
-    "2",  # out of network
-    "1",  # in-network options nearby: yes
-    "$1,500",
-    "$500",
-    "1",  # coinsurance
-    "20%",
-    "$5,000",
-    "1,000",
-    "$885",
-    "$600",
-    "8",
-)
+FLOW = Flow()
+# What is typed at each question (choices by their number), and what is then saved.
+TYPED = {
+    "treatment": "1",  # Spravato
+    "insurer": "Aetna & <Co>",
+    "plan_type": "2",  # PPO
+    "bh_carveout": "1",  # separate mental health company: yes
+    "bh_company": "Optum",
+    "coverage": "1",  # yes
+    "benefit": "2",  # pharmacy
+    "preauth": "1",  # yes
+    "referral": "2",  # no
+    "trials": "3",  # a typed value: the options are lettered
+    "clinic": "Calm Mind Clinic",
+    "network": "2",  # out of network
+    "network_options": "1",  # yes
+    "deductible": "$1,500",
+    "deductible_met": "$500",
+    "cost_sharing": "1",  # coinsurance
+    "coinsurance_pct": "20%",
+    "oop_max": "$5,000",
+    "oop_met": "1,000",
+    "price_per_session": "$885",
+    "allowed_per_session": "$600",
+    "sessions": "8",
+}
 SAVED = {
     "treatment": "spravato",
     "insurer": "Aetna & <Co>",
@@ -69,8 +71,25 @@ SAVED = {
     "allowed_per_session": "600.00",
     "sessions": 8,
 }
+
+
+def walk(typed: dict[str, str], saved: dict[str, object], until: str | None = None):
+    """The lines to type, question by question as the flow asks them, and what they save.
+
+    "Let's begin" first; a question `typed` does not name is answered "idk".
+    """
+    lines, answers = ["1"], {}
+    while question := next((q for q in FLOW.applicable(answers) if q.id not in answers), None):
+        if question.id == until:
+            break
+        lines.append(typed.get(question.id, "idk"))
+        answers[question.id] = saved.get(question.id, question.unknown_value)
+    return tuple(lines), answers
+
+
+FULL_CONVERSATION, FULL_SAVED = walk(TYPED, SAVED)
 # Up to the deductible, knowing nothing: typed "I don't know" answers every kind of question.
-TO_DEDUCTIBLE = ("1", "idk", "idk", "idk", "idk", "idk", "idk", "idk", "idk", "idk", "idk")
+TO_DEDUCTIBLE, _ = walk({}, {}, until="deductible")
 
 
 def run_bot(tmp_path: Path, *lines: str, args: tuple[str, ...] = ("chat",)) -> str:
@@ -154,7 +173,7 @@ def test_full_conversation_is_saved_and_summarised(tmp_path: Path) -> None:
     assert "Is Calm Mind Clinic in your plan's network?" in out
 
     case = saved_case(tmp_path)
-    assert {qid: answer["value"] for qid, answer in case["answers"].items()} == SAVED
+    assert {qid: answer["value"] for qid, answer in case["answers"].items()} == FULL_SAVED
     assert case["mode"] == "done"
 
     again = run_bot(tmp_path, "/start")
