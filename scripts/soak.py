@@ -62,9 +62,11 @@ sys.path.insert(0, str(ROOT))
 
 from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer  # noqa: E402
 
+from bot.flow import Flow  # noqa: E402
 from bot.store import temp_path_for  # noqa: E402
 
 FIRST_USER = 9_100_000
+FLOW = Flow()
 START_TIMEOUT = 30.0
 STALL = 20.0
 """Seconds a user waits for a reply, with the bot up, before starting over with /start."""
@@ -82,32 +84,6 @@ MUST_BE_ZERO = (
     "users_unfinished",
 )
 
-# A phrase of each question's prompt (the line after "Question N of M").
-PROMPTS = {
-    "treatment": "Which treatment",
-    "insurer": "name of your health insurer",
-    "plan_type": "What type of plan",
-    "bh_carveout": "managed by a separate company",
-    "bh_company": "that company's name",
-    "coverage": "Does your plan cover",
-    "benefit": "medical benefit or your pharmacy",
-    "preauth": "prior authorization required",
-    "referral": "referral required",
-    "trials": "How many antidepressants",
-    "clinic": "Which clinic",
-    "network": "in your plan's network",
-    "network_options": "in-network providers nearby",
-    "deductible": "yearly deductible",
-    "deductible_met": "of the deductible have you already paid",
-    "cost_sharing": "coinsurance (a percentage)",
-    "coinsurance_pct": "What percentage",
-    "copay": "copay per session",
-    "oop_max": "out-of-pocket maximum for the year",
-    "oop_met": "toward the out-of-pocket maximum",
-    "price_per_session": "charge per session",
-    "allowed_per_session": "allowed amount per session",
-    "sessions": "How many sessions",
-}
 _PROGRESS_RE = re.compile(r"^Question (\d+) of (\d+)$", re.MULTILINE)
 _RESUME_RE = re.compile(r"^Continue at question (\d+) of (\d+)$")
 _MARKER_RE = re.compile(r"U(\d+)X")
@@ -173,77 +149,107 @@ def marker(user: int) -> str:
     return f"U{user}X"
 
 
-def plan_for(user: int, seed: int) -> list[Step]:
-    """The answers `user` gives, in order: branches and amounts differ from user to user."""
-    rng = random.Random(seed * 1_000_003 + user)
-    steps: list[Step] = []
+# What a user answers at each question, by its id: ("press", [(value, label), ...]) picks a
+# button at random; a function (rng, user, answers so far) -> (typed text, value stored) types.
+# A question not named here (one added to the flow) is answered "I don't know yet".
+YES_NO = [("yes", "Yes"), ("no", "No")]
+UNKNOWN = [("unknown", "I don't know yet")]
 
-    def press(question: str, choices: list[tuple[str, str]]) -> str:
-        value, label = rng.choice(choices)
-        steps.append(Step(question, "press", label, value))
-        return value
 
-    def send(question: str, text: str, value: Any) -> None:
-        steps.append(Step(question, "send", text, value))
+def _money(low: int, high: Any) -> Any:
+    """A typed amount between `low` and `high` (an int, or a function of the answers)."""
 
-    yes_no = [("yes", "Yes"), ("no", "No")]
-    unknown = [("unknown", "I don't know yet")]
-    treatment = press(
-        "treatment",
+    def answer(rng: random.Random, user: int, answers: dict[str, Any]) -> tuple[str, str]:
+        top = high(answers) if callable(high) else high
+        amount = rng.randint(low, top)
+        return rng.choice([f"${amount:,}", str(amount)]), f"{amount}.00"
+
+    return answer
+
+
+def _named(prefix: str) -> Any:
+    def answer(rng: random.Random, user: int, answers: dict[str, Any]) -> tuple[str, str]:
+        return f"{prefix} {marker(user)}", f"{prefix} {marker(user)}"
+
+    return answer
+
+
+def _count(low: int, high: int) -> Any:
+    def answer(rng: random.Random, user: int, answers: dict[str, Any]) -> tuple[str, int]:
+        number = rng.randint(low, high)
+        return str(number), number
+
+    return answer
+
+
+def _preauth(rng: random.Random, user: int, answers: dict[str, Any]) -> tuple[str, str]:
+    typed = rng.choice(["yes", "no", "idk"])
+    return typed, "unknown" if typed == "idk" else typed
+
+
+def _percent(rng: random.Random, user: int, answers: dict[str, Any]) -> tuple[str, str]:
+    percent = rng.randint(5, 50)
+    return f"{percent}%", str(percent)
+
+
+PLAN = {
+    "treatment": (
+        "press",
         [
             ("spravato", "Spravato (esketamine nasal spray)"),
             ("iv_ketamine", "IV ketamine infusion"),
             ("im_ketamine", "IM ketamine injection"),
             ("unsure", "Not sure yet"),
         ],
-    )
-    send("insurer", f"Insurer {marker(user)}", f"Insurer {marker(user)}")
-    press(
-        "plan_type",
+    ),
+    "insurer": _named("Insurer"),
+    "plan_type": (
+        "press",
         [("hmo", "HMO"), ("ppo", "PPO"), ("epo", "EPO"), ("medicare", "Medicare")],
-    )
-    if press("bh_carveout", yes_no) == "yes":
-        send("bh_company", f"Behavioral {marker(user)}", f"Behavioral {marker(user)}")
-    press("coverage", [("yes", "Yes, covered"), ("no", "No, not covered"), *unknown])
-    if treatment == "spravato":
-        press(
-            "benefit",
-            [("medical", "Medical benefit"), ("pharmacy", "Pharmacy benefit")],
-        )
-    typed = rng.choice(["yes", "no", "idk"])
-    send("preauth", typed, "unknown" if typed == "idk" else typed)
-    press("referral", [*yes_no, *unknown])
-    trials = rng.randint(0, 30)
-    send("trials", str(trials), trials)
-    send("clinic", f"Clinic {marker(user)}", f"Clinic {marker(user)}")
-    out = press("network", [("in", "In network"), ("out", "Out of network")]) == "out"
-    if out:
-        press("network_options", yes_no)
-    deductible = rng.randint(250, 6000)
-    send("deductible", f"${deductible:,}", f"{deductible}.00")
-    met = rng.randint(0, deductible)
-    send("deductible_met", str(met), f"{met}.00")
-    sharing = press(
-        "cost_sharing",
+    ),
+    "bh_carveout": ("press", YES_NO),
+    "bh_company": _named("Behavioral"),
+    "coverage": ("press", [("yes", "Yes, covered"), ("no", "No, not covered"), *UNKNOWN]),
+    "benefit": ("press", [("medical", "Medical benefit"), ("pharmacy", "Pharmacy benefit")]),
+    "preauth": _preauth,
+    "referral": ("press", [*YES_NO, *UNKNOWN]),
+    "trials": _count(0, 30),
+    "clinic": _named("Clinic"),
+    "network": ("press", [("in", "In network"), ("out", "Out of network")]),
+    "network_options": ("press", YES_NO),
+    "deductible": _money(250, 6000),
+    "deductible_met": _money(0, lambda answers: int(float(answers["deductible"]))),
+    "cost_sharing": (
+        "press",
         [("coinsurance", "Coinsurance (%)"), ("copay", "Copay ($ per session)")],
-    )
-    if sharing == "coinsurance":
-        percent = rng.randint(5, 50)
-        send("coinsurance_pct", f"{percent}%", str(percent))
-    else:
-        copay = rng.randint(10, 150)
-        send("copay", f"${copay}", f"{copay}.00")
-    oop_max = rng.randint(3000, 10000)
-    send("oop_max", f"{oop_max}", f"{oop_max}.00")
-    oop_met = rng.randint(0, 2000)
-    send("oop_met", f"${oop_met}", f"{oop_met}.00")
-    price = rng.randint(300, 1500)
-    send("price_per_session", f"${price:,}", f"{price}.00")
-    if out:
-        allowed = rng.randint(100, price)
-        send("allowed_per_session", str(allowed), f"{allowed}.00")
-    sessions = rng.randint(1, 60)
-    send("sessions", str(sessions), sessions)
+    ),
+    "coinsurance_pct": _percent,
+    "copay": _money(10, 150),
+    "oop_max": _money(3000, 10000),
+    "oop_met": _money(0, 2000),
+    "price_per_session": _money(300, 1500),
+    "allowed_per_session": _money(100, lambda answers: int(float(answers["price_per_session"]))),
+    "sessions": _count(1, 60),
+}
+
+
+def plan_for(user: int, seed: int) -> list[Step]:
+    """The answers `user` gives, in the order the flow asks: branches and amounts differ."""
+    rng = random.Random(seed * 1_000_003 + user)
+    steps: list[Step] = []
+    answers: dict[str, Any] = {}
+    while question := next((q for q in FLOW.applicable(answers) if q.id not in answers), None):
+        how = PLAN.get(question.id, ("press", None))
+        if callable(how):
+            text, value = how(rng, user, answers)
+            steps.append(Step(question.id, "send", text, value))
+        elif how[1] is None:  # pressed by its data: the label is the question's own
+            value = "unsure" if question.unknown_value == "unsure" else "unknown"
+            steps.append(Step(question.id, "press", f"a:{question.id}:{value}", value))
+        else:
+            value, label = rng.choice(how[1])
+            steps.append(Step(question.id, "press", label, value))
+        answers[question.id] = value
     return steps
 
 
@@ -258,16 +264,17 @@ def labels_of(message: dict[str, Any]) -> list[str]:
     return [button["text"] for row in rows for button in row]
 
 
-def shown_question(text: str) -> Shown | None:
-    """Which question a bot message asks, or None if it asks none."""
+def shown_question(message: dict[str, Any]) -> Shown | None:
+    """Which question a bot message asks (read from its buttons' data), or None."""
+    text = text_of(message)
     progress = _PROGRESS_RE.search(text)
-    if progress is None:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    data = [b.get("callback_data", "") for row in rows for b in row]
+    asked = {d.split(":")[1] for d in data if d.split(":")[0] in ("a", "k")}
+    if progress is None or len(asked) != 1:
         return None
-    prompt = text[progress.end() :].lstrip("\n").split("\n", 1)[0]
-    matches = [qid for qid, phrase in PROMPTS.items() if phrase in prompt]
-    if len(matches) != 1:
-        return None
-    return Shown(matches[0], int(progress[1]), refused=bool(text[: progress.start()].strip()))
+    (question,) = asked
+    return Shown(question, int(progress[1]), refused=bool(text[: progress.start()].strip()))
 
 
 def is_summary(text: str) -> bool:
@@ -568,7 +575,7 @@ class Soak:
     def on_answered(self, user: User, message: dict[str, Any]) -> None:
         """After an answer: the next question (or the summary) acknowledges it."""
         text = text_of(message)
-        shown = shown_question(text)
+        shown = shown_question(message)
         following = self.following(user)
         if shown is not None and following is not None and shown.question == following:
             self.acknowledge(user)
@@ -587,7 +594,7 @@ class Soak:
     def on_welcome(self, user: User, message: dict[str, Any]) -> None:
         """After /start: a reply to an answer in flight may come first, then the welcome."""
         text = text_of(message)
-        shown = shown_question(text)
+        shown = shown_question(message)
         following = self.following(user)
         if user.pending and (
             (shown is not None and following is not None and shown.question == following)
@@ -624,7 +631,7 @@ class Soak:
 
     def on_resumed(self, user: User, message: dict[str, Any]) -> None:
         """After Continue: the question after the last acknowledged answer, or the one after."""
-        shown = shown_question(text_of(message))
+        shown = shown_question(message)
         if shown is None:
             return  # a second welcome, from a /start sent before the last kill
         expected = user.plan[user.position].question
