@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from test_engine import Chat, walk
+from engine_chat import Chat, walk
 
 from bot.clinics import MAX_CLINICS, Clinic, Package
 from bot.compare import clinic_estimate

@@ -6,21 +6,15 @@ acknowledged (by sending the next question) intact on disk.
 """
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
+from bot_process import DOWNLOAD, BotProcess, act
+from telegram_standin import FakeTelegram, StandInServer
 
 from bot.estimate import estimate
 from bot.events import COMMANDS
 from bot.render import money
-
-ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 20.0
 
 # What a user does at each question, found by a phrase of the question's prompt.
 ANSWERS = [
@@ -73,51 +67,6 @@ EXPECTED = {
 }
 
 
-class BotProcess:
-    """`python -m bot` as a user would run it, pointed at the stand-in."""
-
-    def __init__(self, server: StandInServer, workdir: Path) -> None:
-        self.workdir = workdir
-        self.log_path = workdir / "bot.log"
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
-            "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
-            "TELEGRAM_API_BASE_URL": server.base_url,
-            "BOT_DATA_DIR": str(workdir / "data"),
-            "LOG_LEVEL": "INFO",
-        }
-        self.process: subprocess.Popen | None = None
-
-    def start(self, fake: FakeTelegram) -> None:
-        polls = _count(fake, "getUpdates")
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot"],
-                cwd=self.workdir,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        fake.wait_for(lambda f: _count(f, "getUpdates") > polls, TIMEOUT)
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(TIMEOUT)
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(TIMEOUT)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-def _count(fake: FakeTelegram, method: str) -> int:
-    return sum(1 for name, _ in fake.calls if name == method)
-
-
 @pytest.fixture
 def world(tmp_path):
     fake = FakeTelegram()
@@ -129,35 +78,6 @@ def world(tmp_path):
             bot.stop()
     assert fake.errors == [], "the bot sent something Telegram would reject"
     assert "TEST-token" not in bot.log(), "the token leaked into the log"
-
-
-DOWNLOAD = "Download the call script"
-
-
-def act(
-    fake: FakeTelegram, user: int, kind: str, what: str, expect: str = "", message_id=None
-) -> list[str]:
-    """Send text or press a button, wait for the bot's answer, and return its new messages.
-
-    The bot's turn is over when a new message (containing `expect`) has arrived and, once
-    the questions are done, when the call script's download button has.
-    """
-    before = len(fake.messages(user))
-    if kind == "press":
-        fake.press(user, what, message_id=message_id)
-    else:
-        fake.send_text(user, what)
-
-    def answered(f: FakeTelegram) -> bool:
-        new = [m.get("text", m.get("caption", "")) for m in f.messages(user)[before:]]
-        if not new or expect not in new[-1]:
-            return False
-        return not any(text.startswith("Your answers") for text in new) or any(
-            label == DOWNLOAD for label, _ in f.buttons(user)
-        )
-
-    fake.wait_for(answered, TIMEOUT)
-    return [m.get("text", m.get("caption", "")) for m in fake.messages(user)[before:]]
 
 
 def answer_current(fake: FakeTelegram, user: int) -> tuple[str, list[str]]:

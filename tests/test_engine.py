@@ -5,7 +5,7 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
-from flow_answers import answer_for
+from engine_chat import FLOW, NOW, Chat, progress_at, typed_at, walk, walk_to
 
 from bot.engine import (
     ANSWER,
@@ -28,91 +28,13 @@ from bot.engine import (
     LogCall,
     Press,
     Reminders,
-    Reply,
     Reset,
     Review,
     Start,
-    Text,
     Unsupported,
     decode,
     handle,
 )
-from bot.flow import Flow
-
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-FLOW = Flow()
-
-
-class Chat:
-    """A user talking to the engine, reading its replies like a chat."""
-
-    def __init__(self) -> None:
-        self.case = Case()
-        self.replies: list[Reply] = []
-        self.changed = False
-
-    def send(self, event) -> list[Reply]:
-        before = self.case.to_dict()
-        outcome = handle(FLOW, self.case, event, NOW)
-        assert self.case.to_dict() == before, "the engine modified its input"
-        self.case, self.replies, self.changed = outcome.case, outcome.replies, outcome.changed
-        return self.replies
-
-    def say(self, text: str) -> list[Reply]:
-        return self.send(Text(text))
-
-    def tap(self, value: str) -> list[Reply]:
-        """Press the button with this value (or label name) on the last reply's keyboard."""
-        for reply in reversed(self.replies):
-            for button in reply.buttons:
-                if value in (button.press.value, button.label):
-                    return self.send(button.press)
-        raise AssertionError(f"no button {value!r} in {[r.buttons for r in self.replies]}")
-
-    @property
-    def last(self) -> Reply:
-        return self.replies[-1]
-
-    def reply(self, template: str) -> Reply | None:
-        """The reply of the last turn made with `template`, if any."""
-        return next((r for r in self.replies if r.template == template), None)
-
-    @property
-    def asking(self) -> str | None:
-        last = self.last
-        return last.context["question"] if last.template == "question" else None
-
-    def answers(self) -> dict:
-        return self.case.values()
-
-    def begin(self) -> None:
-        self.send(Start())
-        self.tap("begin")
-
-
-def typed_at(question: str, answers: dict[str, str]) -> str:
-    """What to type at `question`: from `answers`, else the default of its kind."""
-    return answers[question] if question in answers else answer_for(FLOW[question], {})
-
-
-def walk(chat: Chat, answers: dict[str, str]) -> None:
-    """Answer each asked question (typed) from `answers`, or with the default of its kind."""
-    while (question := chat.asking) is not None:
-        chat.say(typed_at(question, answers))
-
-
-def walk_to(chat: Chat, question: str, answers: dict[str, str]) -> None:
-    """Answer what the flow asks, from `answers` or by default, until it asks `question`."""
-    while chat.asking not in (None, question):
-        chat.say(typed_at(chat.asking, answers))
-    assert chat.asking == question
-
-
-def progress_at(question: str, answers: dict) -> tuple[int, int]:
-    """(n, total) the flow gives `question`: its place among the questions that may apply."""
-    possible = [q.id for q in FLOW.questions if q.may_apply(answers)]
-    return possible.index(question) + 1, len(possible)
-
 
 SPRAVATO_COINSURANCE = {
     "treatment": "spravato",

@@ -5,10 +5,10 @@ import io
 import logging
 
 import pytest
+from bot_process import BotProcess, act
 from telegram import Bot
 from telegram.error import BadRequest
 from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
-from test_end_to_end import BotProcess, act
 
 from bot import logs
 from bot.store import UserStore

@@ -8,8 +8,8 @@ loses no saved answer; the user whose message failed gets it once Telegram accep
 
 import json
 
+from bot_process import TIMEOUT, BotProcess
 from telegram_standin import FakeTelegram, StandInServer
-from test_end_to_end import TIMEOUT, BotProcess
 
 from bot.flow import Flow
 from bot.render import Renderer
