@@ -44,7 +44,6 @@ import json
 import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -60,7 +59,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer  # noqa: E402
+from bot_process import BotProcess  # noqa: E402
+from telegram_standin import FakeTelegram, StandInServer  # noqa: E402
 
 from bot.flow import Flow  # noqa: E402
 from bot.store import temp_path_for  # noqa: E402
@@ -315,69 +315,9 @@ def temp_files(users_dir: Path) -> set[str]:
     return set()
 
 
-class BotProcess:
-    """The real bot, `python -m bot`, pointed at the stand-in."""
-
-    def __init__(self, server: StandInServer, fake: FakeTelegram, workdir: Path) -> None:
-        self.fake = fake
-        self.log_path = workdir / "bot.log"
-        self.workdir = workdir
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
-            "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
-            "TELEGRAM_API_BASE_URL": server.base_url,
-            "BOT_DATA_DIR": str(workdir / "data"),
-            "LOG_LEVEL": "WARNING",
-        }
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        """Start the bot and wait until it polls for updates (start-up cleanup is done then)."""
-        first = len(self.fake.calls)
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot"],
-                cwd=self.workdir,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        process = self.process
-
-        def polling(fake: FakeTelegram) -> bool:
-            polled = any(name == "getUpdates" for name, _ in fake.calls[first:])
-            return polled or process.poll() is not None
-
-        self.fake.wait_for(polling, START_TIMEOUT)
-        if process.poll() is not None:
-            tail = self.log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"the bot exited with {process.returncode} at start:\n{tail}")
-
-    def kill(self) -> None:
-        """SIGKILL: no clean-up, no last word."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-        if self.process is not None:
-            self.process.wait(START_TIMEOUT)
-
-    def stop(self) -> int:
-        """SIGTERM, as a service manager stops it; return the exit status."""
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.terminate()
-        try:
-            return self.process.wait(START_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return self.process.returncode
-
-    def log_errors(self) -> int:
-        """Lines of the bot's log that report an error or a traceback."""
-        with contextlib.suppress(FileNotFoundError):
-            lines = self.log_path.read_text(errors="replace").splitlines()
-            return sum(1 for line in lines if "Traceback" in line or " ERROR " in line)
-        return 0
+def log_errors(bot: BotProcess) -> int:
+    """Lines of the bot's log that report an error or a traceback."""
+    return sum(1 for line in bot.log().splitlines() if "Traceback" in line or " ERROR " in line)
 
 
 class Observer:
@@ -433,9 +373,9 @@ class Soak:
         """Drive every user to the end through the kills; return the figures."""
         started = time.monotonic()
         with StandInServer(self.fake) as server:
-            self.bot = BotProcess(server, self.fake, self.workdir)
+            self.bot = BotProcess(server, self.workdir, log_level="WARNING")
             try:
-                self.bot.start()
+                self.bot.start(self.fake, START_TIMEOUT)
                 self.observer = Observer(self.fake)
                 self.drive(started + self.timeout)
                 self.figures["exit_status"] = self.bot.stop()
@@ -496,7 +436,7 @@ class Soak:
         self.figures["tmp_after_kills"] += len(temp_files(self.users_dir))
         self.plant_torn_write()
         leftovers = temp_files(self.users_dir)
-        self.bot.start()
+        self.bot.start(self.fake, START_TIMEOUT)
         # Start-up removes leftovers before the first poll; newer temp files are live writes.
         self.figures["leftover_tmp"] += len(leftovers & temp_files(self.users_dir))
         if self.verbose:
@@ -764,7 +704,7 @@ class Soak:
             "tmp_planted": figures["tmp_planted"],
             "stalls": figures["stalls"],
             "telegram_errors": len(self.fake.errors),
-            "log_errors": self.bot.log_errors() if self.bot is not None else 0,
+            "log_errors": log_errors(self.bot) if self.bot is not None else 0,
             "exit_status": figures["exit_status"],
             "seconds": round(seconds, 1),
             "problems": self.problems[:20],

@@ -17,7 +17,7 @@ TIMEOUT = 20.0
 class BotProcess:
     """`python -m bot` as a user would run it, pointed at the stand-in."""
 
-    def __init__(self, server: StandInServer, workdir: Path) -> None:
+    def __init__(self, server: StandInServer, workdir: Path, log_level: str = "INFO") -> None:
         self.workdir = workdir
         self.log_path = workdir / "bot.log"
         self.env = {
@@ -25,11 +25,12 @@ class BotProcess:
             "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
             "TELEGRAM_API_BASE_URL": server.base_url,
             "BOT_DATA_DIR": str(workdir / "data"),
-            "LOG_LEVEL": "INFO",
+            "LOG_LEVEL": log_level,
         }
         self.process: subprocess.Popen | None = None
 
-    def start(self, fake: FakeTelegram) -> None:
+    def start(self, fake: FakeTelegram, timeout: float = TIMEOUT) -> None:
+        """Start the bot and wait until it polls for updates (start-up cleanup is done then)."""
         polls = _count(fake, "getUpdates")
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -40,18 +41,36 @@ class BotProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        fake.wait_for(lambda f: _count(f, "getUpdates") > polls, TIMEOUT)
+        process = self.process
+        fake.wait_for(
+            lambda f: _count(f, "getUpdates") > polls or process.poll() is not None, timeout
+        )
+        if process.poll() is not None:
+            tail = self.log()[-2000:]
+            raise RuntimeError(f"the bot exited with {process.returncode} at start:\n{tail}")
 
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(TIMEOUT)
+        """SIGKILL: no clean-up, no last word."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait(TIMEOUT)
 
     def stop(self) -> int:
+        """SIGTERM, as a service manager stops it; return the exit status."""
+        assert self.process is not None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(TIMEOUT)
+        try:
+            return self.process.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return self.process.returncode
 
     def log(self) -> str:
+        """What the bot has logged so far ("" before it first started)."""
+        if not self.log_path.exists():
+            return ""
         return self.log_path.read_text(errors="replace")
 
 
