@@ -53,7 +53,8 @@ def detect(text: str) -> Crisis | None:
     matched = [group for group in GROUPS if any(_matches(group, form) for form in forms)]
     if not matched:
         return None
-    spanish = any(group.language == SPANISH for group in matched) or _reads_as_spanish(text)
+    words = forms[0][0].split()
+    spanish = any(group.language == SPANISH for group in matched) or _reads_as_spanish(words)
     return Crisis(SPANISH if spanish else ENGLISH, any(group.danger for group in matched))
 
 
@@ -197,8 +198,8 @@ def _corrected(word: str) -> str:
     return found[0] if found else word
 
 
-def _reads_as_spanish(text: str) -> bool:
-    words = normalise(text).split()
+def _reads_as_spanish(words: list[str]) -> bool:
+    """Whether more of the words are common Spanish words than common English ones."""
     spanish = sum(word in _SPANISH_MARKERS for word in words)
     return spanish > sum(word in _ENGLISH_MARKERS for word in words)
 

@@ -29,7 +29,6 @@ from telegram.ext import (
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     MessageHandler,
     TypeHandler,
@@ -42,7 +41,6 @@ from bot.channels.ordering import PerUserOrder
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.engine import (
-    COMMANDS,
     DeliverDue,
     Event,
     Reply,
@@ -95,7 +93,6 @@ class TelegramChannel:
         self.job_queue = app.job_queue
         private = filters.ChatType.PRIVATE
         app.add_handler(TypeHandler(Update, self.private_only), group=-1)
-        app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=private))
         app.add_handler(MessageHandler(filters.COMMAND & private, self.on_command))
         app.add_handler(CallbackQueryHandler(self.on_press))
         app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, self.on_edited))
