@@ -20,6 +20,7 @@ from bot.engine import (
     Review,
 )
 from bot.estimate import estimate
+from bot.render import Renderer
 
 PLAN = {
     "treatment": "iv_ketamine",
@@ -196,6 +197,16 @@ def test_choosing_a_clinic_prices_the_estimate_and_names_it_in_the_call_script(
     script = three.reply("callscript")
     assert script.context["answers"]["clinic"] == "Calm Center"
     assert "clinic_ids" in script.context["script"].before
+
+
+def test_answers_taken_from_the_chosen_clinic_are_listed_with_their_source(three: Chat) -> None:
+    # /answers once crashed here: an answer from a clinic has no call to name.
+    three.send(Press(CLINIC_PRESS, "2", "show"))
+    three.tap("clinic_choose")
+    three.send(Review())
+    text = Renderer().render(three.reply("answers"), "html").text
+    assert "Calm Center (Nov 26, 2026, from the clinic you chose)" in text
+    assert "Aetna (Nov 26, 2026)" in text
 
 
 def test_changing_the_chosen_clinic_keeps_the_estimate_in_step(three: Chat) -> None:
