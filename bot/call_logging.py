@@ -1,218 +1,247 @@
-"""Logging a call, as part of a turn of the engine: details, answers they gave, authorization.
+"""Logging a call, as a mode of the engine: its details, the answers they gave, authorization news.
 
-A mixin of the engine's turn: it uses the turn's `ask`, `show`, `record` and the case.
+A call is kept as a `Draft` in the case until it is filed. Its three stages: the details
+(CALL_DETAILS), the answers they gave (walking the unknown ones, or picking from the list),
+and any authorization news (AUTHORIZATION).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from bot import reminding
 from bot.calls import AUTHORIZATION, CALL_DETAILS, form_of
-from bot.case import ASKING, DONE, LOGGING, NEW, UNKNOWN_VALUES, next_question
-from bot.events import EDIT, MENU, Press
+from bot.case import LOGGING, UNKNOWN_VALUES, Draft
+from bot.events import Edit, Menu, Press
 from bot.flow import UNKNOWN, Flow, Question
+from bot.modes import Mode
 from bot.replies import Button
 
+if TYPE_CHECKING:
+    from bot.engine import Turn
 
-class CallLogging:
-    """Turn methods for /logcall and /calls."""
+DETAILS, ANSWERS, NEWS = "details", "answers", "authorization"
+"""A call's stages."""
 
-    def log_call(self) -> None:
-        """Start logging a call (or go back to the one being logged)."""
-        if self.case.call is None:
-            number = max((c["id"] for c in self.case.calls), default=0) + 1
-            self.case.call = {
-                "id": number,
-                "stage": "details",
-                "cursor": CALL_DETAILS.questions[0].id,
-                "answers": {},
-                "changed": [],
-                "walk": True,
-            }
-            self.changed = True
-        self.set_position(LOGGING, self.case.cursor)
-        self.resume_call()
 
-    def call_question(self) -> Question | None:
-        """The question of the call being logged that the user is on, if any."""
-        cursor = self.case.call and self.case.call["cursor"]
+def log_call(turn: Turn) -> None:
+    """Start logging a call (or go back to the one being logged)."""
+    if turn.case.call is None:
+        number = max((c["id"] for c in turn.case.calls), default=0) + 1
+        turn.case.call = Draft(number, CALL_DETAILS.questions[0].id, stage=DETAILS)
+        turn.changed = True
+    turn.set_position(LOGGING, turn.case.cursor)
+    turn.mode.resume()
+
+
+def show_calls(turn: Turn) -> None:
+    turn.show(
+        "calls",
+        buttons=[Button(Menu("logcall"), "logcall"), turn.resume_button()],
+        calls=list(reversed(turn.case.calls)),
+        authorizations=turn.case.authorizations,
+        answers=turn.values(),
+    )
+
+
+class LoggingCall(Mode):
+    """A call being logged: what they said is kept in the call's draft until it is filed."""
+
+    aside: ClassVar[str | None] = "call"
+
+    @property
+    def call(self) -> Draft:
+        return self.turn.case.call
+
+    def question(self) -> Question | None:
+        cursor = self.call and self.call.cursor
         if not cursor:
             return None
-        return (form_of(cursor) or self.flow)[cursor]
+        return (form_of(cursor) or self.turn.flow)[cursor]
 
-    def set_call_cursor(self, stage: str, cursor: str | None) -> None:
-        self.case.call["stage"], self.case.call["cursor"] = stage, cursor
-        self.changed = True
+    def header(self, question: Question) -> Mapping[str, Any]:
+        return {"progress": None, "logging": True}
 
-    def resume_call(self) -> None:
-        """Show where the call being logged is: its question, or the choice of answers."""
-        question = self.call_question()
-        if question is not None:
-            self.ask(question)
-        elif self.case.call["walk"]:
-            self.call_answers_menu()
+    def question_buttons(self, question: Question) -> list[Button]:
+        form = form_of(question.id)
+        end = "callcancel" if form is CALL_DETAILS else None if form else "calldone"
+        return [Button(Menu(end), end)] if end else []
+
+    def resume_button(self) -> Button:
+        return Button(Menu("logcall"), "callresume")
+
+    def saved(self, question: Question) -> Mapping[str, Any] | None:
+        return None if form_of(question.id) else self.turn.case.answers.get(question.id)
+
+    def store(self, question: Question, value: Any) -> None:
+        if form_of(question.id):
+            self.call.answers[question.id] = value
+            self.turn.changed = True
         else:
-            self.call_pick_list()
+            self.turn.record(question, value)  # a main answer, marked as heard on this call
 
-    def next_in_form(self, form: Flow) -> Question | None:
-        said = self.case.call["answers"]
-        return next((q for q in form.applicable(said) if q.id not in said), None)
+    # -- moving --
+
+    def resume(self) -> None:
+        """Show where the call being logged is: its question, or the choice of answers."""
+        question = self.question()
+        if question is not None:
+            self.turn.ask(question)
+        elif self.call.walk:
+            self.answers_menu()
+        else:
+            self.pick_list()
+
+    back = resume
+
+    def advance(self, answered: str) -> None:
+        """Go on through the call's details, the answers they gave, then authorization news."""
+        stage = self.call.stage
+        if stage == DETAILS:
+            question = self.next_in(CALL_DETAILS)
+            if question is None:
+                self.answers_menu()
+                return
+        elif stage == ANSWERS and self.call.walk:
+            question = self.unknown_after(answered)
+            if question is None:
+                self.authorization()
+                return
+        elif stage == ANSWERS:
+            self.pick_list()
+            return
+        else:
+            question = self.next_in(AUTHORIZATION)
+            if question is None:
+                self.finish()
+                return
+        self.set_cursor(stage, question.id)
+        self.turn.ask(question)
+
+    def edit(self, question: Question) -> None:
+        """An answer picked from the list: what they said about it."""
+        if self.call.stage != ANSWERS:
+            self.turn.closed()
+            return
+        self.call.walk = False
+        self.set_cursor(ANSWERS, question.id)
+        self.turn.ask(question)
+
+    def actions(self) -> Mapping[Press, Callable[[], None]]:
+        if self.call.stage == ANSWERS:
+            return {
+                Menu("callwalk"): self.walk,
+                Menu("callpick"): self.pick_list,
+                Menu("calldone"): self.authorization,
+            }
+        if self.call.stage == DETAILS:
+            return {Menu("callcancel"): self.cancel}
+        return {}
+
+    # -- the steps --
+
+    def set_cursor(self, stage: str, cursor: str | None) -> None:
+        self.call.stage, self.call.cursor = stage, cursor
+        self.turn.changed = True
+
+    def next_in(self, form: Flow) -> Question | None:
+        return form.first_unanswered(self.call.answers)
 
     def unknown_after(self, after: str | None) -> Question | None:
         """The next question that applies and is still unknown, after `after` in flow order."""
-        values = self.case.values()
-        order = [q.id for q in self.flow.questions]
-        start = order.index(after) + 1 if after in order else 0
-        return next(
-            (
-                q
-                for q in self.flow.applicable(values)
-                if order.index(q.id) >= start and values.get(q.id, UNKNOWN) in UNKNOWN_VALUES
-            ),
-            None,
-        )
+        values = self.turn.values()
 
-    def call_advance(self, answered: str) -> None:
-        """Go on through the call's details, the answers they gave, then authorization news."""
-        stage = self.case.call["stage"]
-        if stage == "details":
-            question = self.next_in_form(CALL_DETAILS)
-            if question is None:
-                self.call_answers_menu()
-                return
-        elif stage == "answers" and self.case.call["walk"]:
-            question = self.unknown_after(answered)
-            if question is None:
-                self.call_authorization()
-                return
-        elif stage == "answers":
-            self.call_pick_list()
-            return
-        else:
-            question = self.next_in_form(AUTHORIZATION)
-            if question is None:
-                self.finish_call()
-                return
-        self.set_call_cursor(stage, question.id)
-        self.ask(question)
+        def known(question: Question) -> bool:
+            return values.get(question.id, UNKNOWN) not in UNKNOWN_VALUES
 
-    def call_answers_menu(self) -> None:
-        self.set_call_cursor("answers", None)
-        self.case.call["walk"] = True
-        unknown = self.unknown_count()
-        buttons = [Button(Press(MENU, value="callwalk"), "callwalk", {"n": unknown})]
-        buttons = (buttons if unknown else []) + [
-            Button(Press(MENU, value="callpick"), "callpick"),
-            Button(Press(MENU, value="calldone"), "calldone"),
-        ]
-        self.show("call_answers", buttons=buttons, unknown=unknown)
+        return self.turn.flow.after(values, after, skip=known)
 
     def unknown_count(self) -> int:
-        values = self.case.values()
+        values = self.turn.values()
         return sum(
-            values.get(q.id, UNKNOWN) in UNKNOWN_VALUES for q in self.flow.applicable(values)
+            values.get(q.id, UNKNOWN) in UNKNOWN_VALUES for q in self.turn.flow.applicable(values)
         )
 
-    def call_pick_list(self) -> None:
-        self.set_call_cursor("answers", None)
-        self.case.call["walk"] = False
-        values = self.case.values()
-        applicable = self.flow.applicable(values)
-        self.show(
+    def answers_menu(self) -> None:
+        self.set_cursor(ANSWERS, None)
+        self.call.walk = True
+        unknown = self.unknown_count()
+        buttons = [Button(Menu("callwalk"), "callwalk", {"n": unknown})] if unknown else []
+        buttons += [Button(Menu("callpick"), "callpick"), Button(Menu("calldone"), "calldone")]
+        self.turn.show("call_answers", buttons=buttons, unknown=unknown)
+
+    def walk(self) -> None:
+        self.call.walk = True
+        question = self.unknown_after(None)
+        if question is None:
+            self.authorization()
+        else:
+            self.set_cursor(ANSWERS, question.id)
+            self.turn.ask(question)
+
+    def pick_list(self) -> None:
+        self.set_cursor(ANSWERS, None)
+        self.call.walk = False
+        turn = self.turn
+        values = turn.values()
+        applicable = turn.flow.applicable(values)
+        turn.show(
             "answers",
             buttons=[
-                *(Button(Press(EDIT, q.id), "edit", {"question": q.id}) for q in applicable),
-                Button(Press(MENU, value="calldone"), "calldone"),
+                *(Button(Edit(q.id), "edit", {"question": q.id}) for q in applicable),
+                Button(Menu("calldone"), "calldone"),
             ],
             rows=[(q.id, values.get(q.id)) for q in applicable],
             answers=values,
             logging=True,
-            **self.sources(),
+            **turn.sources(),
         )
 
-    def call_pick(self, question: Question) -> None:
-        if self.case.call["stage"] != "answers":
-            self.closed()
-            return
-        self.case.call["walk"] = False
-        self.set_call_cursor("answers", question.id)
-        self.ask(question)
-
-    def call_menu(self, item: str) -> None:
-        call = self.case.call
-        stage = call and self.case.mode == LOGGING and call["stage"]
-        if item == "callwalk" and stage == "answers":
-            self.case.call["walk"] = True
-            question = self.unknown_after(None)
-            if question is None:
-                self.call_authorization()
-            else:
-                self.set_call_cursor("answers", question.id)
-                self.ask(question)
-        elif item == "callpick" and stage == "answers":
-            self.call_pick_list()
-        elif item == "calldone" and stage == "answers":
-            self.call_authorization()
-        elif item == "callcancel" and stage == "details":
-            self.case.call = None
-            self.leave_call()
-            self.show("call_cancelled")
-            self.resume()
-        else:
-            self.closed()
-
-    def call_authorization(self) -> None:
+    def authorization(self) -> None:
         question = AUTHORIZATION.questions[0]
-        self.set_call_cursor("authorization", question.id)
-        self.ask(question)
+        self.set_cursor(NEWS, question.id)
+        self.turn.ask(question)
 
-    def leave_call(self) -> None:
-        """Back to the main conversation: the summary if nothing is left to ask."""
-        following = next_question(self.flow, self.case)
-        if following is None:
-            self.set_position(DONE, None)
-        else:
-            self.set_position(ASKING if self.case.answers else NEW, self.case.cursor)
+    def cancel(self) -> None:
+        self.turn.case.call = None
+        self.turn.leave_form()
+        self.turn.show("call_cancelled")
+        self.turn.mode.resume()
 
-    def finish_call(self) -> None:
+    def finish(self) -> None:
         """File the call (and any authorization news) and say what it changed."""
-        call, said = self.case.call, self.case.call["answers"]
+        turn, call = self.turn, self.call
+        said = call.answers
         logged = {
-            "id": call["id"],
+            "id": call.id,
             "party": said["call_party"],
             "date": said["call_date"],
             "rep": said.get("call_rep", UNKNOWN),
             "reference": said.get("call_reference", UNKNOWN),
-            "logged_at": self.now,
-            "changed": call["changed"],
+            "logged_at": turn.now,
+            "changed": call.changed,
         }
-        self.case.calls.append(logged)
+        turn.case.calls.append(logged)
         authorization = None
         if said.get("pa_status", "none") != "none":
-            authorization = {"call": call["id"], "recorded_at": self.now} | {
+            authorization = {"call": call.id, "recorded_at": turn.now} | {
                 key.removeprefix("pa_"): value
                 for key, value in said.items()
                 if key.startswith("pa_")
             }
-            self.case.authorizations.append(authorization)
-        self.case.call = None
-        self.leave_call()
-        self.show(
+            turn.case.authorizations.append(authorization)
+        turn.case.call = None
+        turn.leave_form()
+        turn.show(
             "call_logged",
             buttons=[
-                *self.reminder_offers(authorization),
-                Button(Press(MENU, value="estimate"), "estimate"),
-                Button(Press(MENU, value="logcall"), "logcall"),
-                self.resume_button(),
+                *reminding.offers(turn, authorization),
+                Button(Menu("estimate"), "estimate"),
+                Button(Menu("logcall"), "logcall"),
+                turn.resume_button(),
             ],
             call=logged,
             authorization=authorization,
-            answers=self.case.values(),
-        )
-
-    def show_calls(self) -> None:
-        self.show(
-            "calls",
-            buttons=[Button(Press(MENU, value="logcall"), "logcall"), self.resume_button()],
-            calls=list(reversed(self.case.calls)),
-            authorizations=self.case.authorizations,
-            answers=self.case.values(),
+            answers=turn.values(),
         )

@@ -1,22 +1,50 @@
 """One person's case: their answers, where they are in the conversation, what they logged.
 
-Also the two questions every part of the engine asks of a case: where is the
-user (`progress`), and what comes next (`next_question`).
+Also what every part of the engine asks of a case: where is the user (`progress`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot.flow import UNKNOWN, Flow, Question
+from bot.flow import UNKNOWN, Flow
 
 NEW, ASKING, EDITING, DONE, LOGGING = "new", "asking", "editing", "done", "logging"
 CLINIC = "clinic"
 """Mode while a clinic is being added or changed."""
 UNKNOWN_VALUES = (UNKNOWN, "unsure")
+
+
+@dataclass
+class Draft:
+    """A form being filled in beside the questions: a call being logged, a clinic being entered.
+
+    What it says is kept here until the form is done, then filed in the case (a call, a clinic).
+    """
+
+    id: int
+    """The number the call or clinic will have (a clinic being changed keeps its own)."""
+    cursor: str | None
+    """The form's question the user is on; None between a call's stages."""
+    answers: dict[str, Any] = field(default_factory=dict)
+    """What was said so far, by question id."""
+    stage: str = ""
+    """A call's stage: "details", "answers" (what they said), "authorization"."""
+    changed: list[str] = field(default_factory=list)
+    """A call: the main answers it changed, in order."""
+    walk: bool = True
+    """A call: walking through the unknown answers (else picking them from the list)."""
+    original: dict[str, Any] = field(default_factory=dict)
+    """A clinic being changed: its saved answers, offered to keep."""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Draft | None:
+        if not data:
+            return None
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass
@@ -37,13 +65,13 @@ class Case:
     """Calls logged: who, when, with whom, the reference number, what changed."""
     authorizations: list[dict[str, Any]] = field(default_factory=list)
     """Prior authorizations heard of on a call: number, status, sessions, dates."""
-    call: dict[str, Any] | None = None
+    call: Draft | None = None
     """The call being logged: its stage, where it is, and what was said so far."""
     reminders: list[dict[str, Any]] = field(default_factory=list)
     """Reminders set: id, kind, due day, and when each was sent."""
     clinics: list[dict[str, Any]] = field(default_factory=list)
     """Clinics being compared, in the order they were added (bot.clinics.Clinic.to_dict)."""
-    clinic_draft: dict[str, Any] | None = None
+    clinic_draft: Draft | None = None
     """The clinic being added or changed: its id, where the form is, what was said so far."""
     chosen_clinic: int | None = None
     """Id of the clinic chosen in /clinics: its prices are the estimate's."""
@@ -54,7 +82,8 @@ class Case:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able copy, for the store."""
-        return _copy(self.__dict__)
+        drafts = {name: asdict(d) if (d := getattr(self, name)) else None for name in _DRAFTS}
+        return _copy(self.__dict__ | drafts)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Case:
@@ -62,7 +91,11 @@ class Case:
         if not data:
             return cls()
         known = {k: v for k, v in _copy(dict(data)).items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        drafts = {name: Draft.from_dict(known.get(name)) for name in _DRAFTS}
+        return cls(**known | drafts)
+
+
+_DRAFTS = ("call", "clinic_draft")
 
 
 def progress(flow: Flow, case: Case, question_id: str | None = None) -> tuple[int, int] | None:
@@ -77,18 +110,6 @@ def progress(flow: Flow, case: Case, question_id: str | None = None) -> tuple[in
         return None
     possible = [q.id for q in flow.questions if q.may_apply(values)]
     return possible.index(question_id) + 1, len(possible)
-
-
-def next_question(flow: Flow, case: Case, after: str | None = None) -> Question | None:
-    """The first unanswered question after `after` in flow order, else the first unanswered."""
-    values = case.values()
-    unanswered = [q for q in flow.applicable(values) if q.id not in values]
-    if after is not None and after in flow:
-        position = [q.id for q in flow.questions].index(after)
-        later = [q for q in unanswered if flow.questions.index(q) > position]
-        if later:
-            return later[0]
-    return unanswered[0] if unanswered else None
 
 
 def _copy(data: dict[str, Any]) -> dict[str, Any]:

@@ -1,270 +1,274 @@
-"""The clinics being compared, as part of a turn of the engine: list, add, change, remove, choose.
+"""The clinics being compared: the list, one clinic, choosing and removing; entering one is a mode.
 
-A mixin of the engine's turn: it uses the turn's `ask`, `show`, `closed`,
-`current_answers`, `leave_call` and the case. A clinic is entered through
-CLINIC_FORM (bot/clinics.py), one question at a time, like a call's details.
+A clinic is entered through CLINIC_FORM (bot/clinics.py), one question at a time, like a
+call's details; what was said is kept in a `Draft` until the clinic is saved.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from bot.case import CLINIC
+from bot.case import CLINIC, Draft
 from bot.clinics import CLINIC_FORM, MAX_CLINICS, Clinic, clinics_of
 from bot.compare import clinic_answers, clinic_estimate, compare
 from bot.estimate import Estimate, estimate
-from bot.events import CLINIC_PRESS, CONFIRM, MENU, Press
+from bot.events import BackFrom, ClinicButton, Menu, Press
 from bot.flow import Question
+from bot.modes import Mode
 from bot.paying import financial_help
 from bot.replies import Button
+
+if TYPE_CHECKING:
+    from bot.engine import Turn
 
 REMOVING = "clinic"
 """`confirming` while removal of a clinic is asked: "clinic<id>"."""
 
 
-class ClinicEditing:
-    """Turn methods for /clinics."""
+# -- reading --
 
-    # -- reading --
 
-    def clinics(self) -> list[Clinic]:
-        return clinics_of(self.case.clinics)
+def find(turn: Turn, clinic_id: str | int) -> Clinic | None:
+    return next((c for c in clinics_of(turn.case.clinics) if str(c.id) == str(clinic_id)), None)
 
-    def find_clinic(self, clinic_id: str | int) -> Clinic | None:
-        return next((c for c in self.clinics() if str(c.id) == str(clinic_id)), None)
 
-    def chosen(self) -> Clinic | None:
-        """The chosen clinic, while it is still the clinic the answers name."""
-        clinic = self.find_clinic(self.case.chosen_clinic or "")
-        if clinic is None or self.case.values().get("clinic") != clinic.name:
-            return None
-        return clinic
+def chosen(turn: Turn) -> Clinic | None:
+    """The chosen clinic, while it is still the clinic the answers name."""
+    clinic = find(turn, turn.case.chosen_clinic or "")
+    if clinic is None or turn.values().get("clinic") != clinic.name:
+        return None
+    return clinic
 
-    def case_estimate(self) -> Estimate:
-        """The estimate for the answers, priced at the chosen clinic if there is one."""
-        answers = self.current_answers()
-        clinic = self.chosen()
-        return estimate(answers) if clinic is None else clinic_estimate(answers, clinic)
 
-    # -- the list and one clinic --
+def case_estimate(turn: Turn) -> Estimate:
+    """The estimate for the answers, priced at the chosen clinic if there is one."""
+    answers = turn.current_answers()
+    clinic = chosen(turn)
+    return estimate(answers) if clinic is None else clinic_estimate(answers, clinic)
 
-    def show_clinics(self) -> None:
-        clinics = self.clinics()
-        buttons = [
-            Button(Press(CLINIC_PRESS, str(c.id), "show"), "clinic_open", {"name": c.name})
-            for c in clinics
-        ]
-        if len(clinics) < MAX_CLINICS:
-            buttons.append(Button(Press(CLINIC_PRESS, "", "add"), "clinic_add"))
-        buttons.append(self.resume_button())
-        answers = self.current_answers()
-        comparison = compare(answers, clinics)
-        chosen = self.chosen()
-        # What can help paying, judged on the clinic chosen, else on the cheapest.
-        shown = comparison.option(chosen.id) if chosen else next(iter(comparison.options), None)
-        self.show(
-            "clinics",
-            buttons=buttons,
-            comparison=comparison,
-            chosen=chosen.id if chosen else None,
-            answers=answers,
-            limit=MAX_CLINICS,
-            paying=financial_help(clinic_answers(answers, shown.clinic), shown.estimate)
-            if shown
-            else (),
-        )
 
-    def show_clinic(self, clinic: Clinic) -> None:
-        chosen = self.chosen()
-        buttons = []
-        if chosen is None or chosen.id != clinic.id:
-            buttons.append(Button(Press(CLINIC_PRESS, str(clinic.id), "choose"), "clinic_choose"))
-        buttons += [
-            Button(Press(CLINIC_PRESS, str(clinic.id), "edit"), "clinic_edit"),
-            Button(Press(CLINIC_PRESS, str(clinic.id), "remove"), "clinic_remove"),
-            Button(Press(CLINIC_PRESS, "", "list"), "clinic_list"),
-        ]
-        answers = self.current_answers()
-        self.show(
-            "clinic",
-            buttons=buttons,
-            clinic=clinic,
-            estimate=clinic_estimate(answers, clinic),
-            chosen=chosen is not None and chosen.id == clinic.id,
-            answers=answers,
-        )
+# -- the list and one clinic --
 
-    def clinic_press(self, press: Press) -> None:
-        """A clinic button: what it does depends on its verb and that the clinic still exists."""
-        verb, clinic = press.value, self.find_clinic(press.question)
-        drafting = self.case.mode == CLINIC and self.case.clinic_draft is not None
-        if verb == "list" and not press.question:
-            self.show_clinics()
-        elif verb == "add" and not press.question:
-            self.start_clinic(None)
-        elif verb in ("cancel", "resume") and not press.question and drafting:
-            self.cancel_clinic() if verb == "cancel" else self.resume_clinic()
-        elif clinic is None:
-            self.closed()
-        elif verb == "show":
-            self.show_clinic(clinic)
-        elif verb == "edit":
-            self.start_clinic(clinic)
-        elif verb == "choose":
-            self.choose_clinic(clinic)
-        elif verb == "remove":
-            self.case.confirming = f"{REMOVING}{clinic.id}"
-            self.changed = True
-            self.show(
-                "clinic_remove_confirm",
-                buttons=[
-                    Button(Press(CONFIRM, self.case.confirming, "yes"), "clinic_remove_yes"),
-                    Button(Press(CONFIRM, self.case.confirming, "no"), "clinic_remove_no"),
-                ],
-                clinic=clinic,
-            )
-        else:
-            self.closed()
 
-    def confirm_remove_clinic(self, what: str, confirmed: bool) -> None:
-        self.case.confirming = None
-        self.changed = True
-        clinic = self.find_clinic(what.removeprefix(REMOVING))
-        if clinic is None:
-            self.closed()
-            return
-        if confirmed:
-            self.case.clinics = [c for c in self.case.clinics if c["id"] != clinic.id]
-            if self.case.chosen_clinic == clinic.id:
-                self.case.chosen_clinic = None
-            self.show("clinic_removed", clinic=clinic)
-        self.show_clinics()
+def show_clinics(turn: Turn) -> None:
+    clinics = clinics_of(turn.case.clinics)
+    buttons = [
+        Button(ClinicButton(str(c.id), "show"), "clinic_open", {"name": c.name}) for c in clinics
+    ]
+    if len(clinics) < MAX_CLINICS:
+        buttons.append(Button(ClinicButton("", "add"), "clinic_add"))
+    buttons.append(turn.resume_button())
+    answers = turn.current_answers()
+    comparison = compare(answers, clinics)
+    picked = chosen(turn)
+    # What can help paying, judged on the clinic chosen, else on the cheapest.
+    shown = comparison.option(picked.id) if picked else next(iter(comparison.options), None)
+    turn.show(
+        "clinics",
+        buttons=buttons,
+        comparison=comparison,
+        chosen=picked.id if picked else None,
+        answers=answers,
+        limit=MAX_CLINICS,
+        paying=financial_help(clinic_answers(answers, shown.clinic), shown.estimate)
+        if shown
+        else (),
+    )
 
-    def choose_clinic(self, clinic: Clinic) -> None:
-        """Use this clinic's prices for the estimate and its name in the call script."""
-        self.apply_clinic(clinic)
-        self.show(
-            "clinic_chosen",
-            buttons=[
-                Button(Press(MENU, value="estimate"), "estimate"),
-                Button(Press(MENU, value="callscript"), "callscript"),
-                Button(Press(CLINIC_PRESS, "", "list"), "clinic_list"),
-                self.resume_button(),
-            ],
-            clinic=clinic,
-        )
 
-    def apply_clinic(self, clinic: Clinic) -> None:
-        """Choose the clinic: its answers (name, network, prices) replace those given before."""
-        self.case.chosen_clinic = clinic.id
-        self.changed = True
-        for question, value in clinic.answers().items():
-            previous = self.case.answers.get(question)
-            if previous is not None and previous["value"] == value:
-                continue
-            entry: dict[str, Any] = {
-                "value": value,
-                "at": self.now,
-                "source": {"clinic": clinic.id},
-            }
-            self.case.answers[question] = entry
-            self.case.log.append({"question": question, **entry})
+def show_clinic(turn: Turn, clinic: Clinic) -> None:
+    picked = chosen(turn)
+    is_chosen = picked is not None and picked.id == clinic.id
+    buttons = [] if is_chosen else [Button(ClinicButton(str(clinic.id), "choose"), "clinic_choose")]
+    buttons += [
+        Button(ClinicButton(str(clinic.id), "edit"), "clinic_edit"),
+        Button(ClinicButton(str(clinic.id), "remove"), "clinic_remove"),
+        Button(ClinicButton("", "list"), "clinic_list"),
+    ]
+    answers = turn.current_answers()
+    turn.show(
+        "clinic",
+        buttons=buttons,
+        clinic=clinic,
+        estimate=clinic_estimate(answers, clinic),
+        chosen=is_chosen,
+        answers=answers,
+    )
 
-    # -- the form --
 
-    def start_clinic(self, clinic: Clinic | None) -> None:
-        """Add a clinic (None) or change one: walk CLINIC_FORM, keeping saved values."""
-        if clinic is None and len(self.case.clinics) >= MAX_CLINICS:
-            self.show("clinics_full", limit=MAX_CLINICS)
-            self.show_clinics()
-            return
-        number = max((c["id"] for c in self.case.clinics), default=0) + 1
-        original = clinic.form_answers() if clinic else {}
-        self.case.clinic_draft = {
-            "id": clinic.id if clinic else number,
-            "cursor": CLINIC_FORM.questions[0].id,
-            "answers": dict(original),
-            "original": original,
-        }
-        self.set_position(CLINIC, self.case.cursor)
-        self.changed = True
-        self.resume_clinic()
+def press(turn: Turn, button: ClinicButton) -> None:
+    """A clinic button: what it does depends on its verb and that the clinic still exists.
 
-    def clinic_question(self) -> Question | None:
-        draft = self.case.clinic_draft
-        cursor = draft and draft["cursor"]
-        if cursor not in CLINIC_FORM:
-            return None
-        return CLINIC_FORM[cursor]
+    (Cancel and Resume of the form are the form's own: `EnteringClinic.actions`.)
+    """
+    verb, clinic = button.verb, find(turn, button.clinic)
+    if verb == "list" and not button.clinic:
+        show_clinics(turn)
+    elif verb == "add" and not button.clinic:
+        start(turn, None)
+    elif clinic is None:
+        turn.closed()
+    elif verb == "show":
+        show_clinic(turn, clinic)
+    elif verb == "edit":
+        start(turn, clinic)
+    elif verb == "choose":
+        choose(turn, clinic)
+    elif verb == "remove":
+        turn.ask_to_confirm(f"{REMOVING}{clinic.id}", "clinic_remove", clinic=clinic)
+    else:
+        turn.closed()
 
-    def resume_clinic(self) -> None:
-        question = self.clinic_question()
-        if question is None:  # a draft without a question left: file what it has
-            self.finish_clinic()
-        else:
-            self.ask(question)
 
-    def clinic_saved_value(self, question: Question) -> dict[str, Any] | None:
+def confirm_remove(turn: Turn, what: str, confirmed: bool) -> None:
+    turn.case.confirming = None
+    turn.changed = True
+    clinic = find(turn, what.removeprefix(REMOVING))
+    if clinic is None:
+        turn.closed()
+        return
+    if confirmed:
+        turn.case.clinics = [c for c in turn.case.clinics if c["id"] != clinic.id]
+        if turn.case.chosen_clinic == clinic.id:
+            turn.case.chosen_clinic = None
+        turn.show("clinic_removed", clinic=clinic)
+    show_clinics(turn)
+
+
+def choose(turn: Turn, clinic: Clinic) -> None:
+    """Use this clinic's prices for the estimate and its name in the call script."""
+    apply(turn, clinic)
+    turn.show(
+        "clinic_chosen",
+        buttons=[
+            Button(Menu("estimate"), "estimate"),
+            Button(Menu("callscript"), "callscript"),
+            Button(ClinicButton("", "list"), "clinic_list"),
+            turn.resume_button(),
+        ],
+        clinic=clinic,
+    )
+
+
+def apply(turn: Turn, clinic: Clinic) -> None:
+    """Choose the clinic: its answers (name, network, prices) replace those given before."""
+    turn.case.chosen_clinic = clinic.id
+    turn.changed = True
+    for question, value in clinic.answers().items():
+        previous = turn.case.answers.get(question)
+        if previous is not None and previous["value"] == value:
+            continue
+        entry: dict[str, Any] = {"value": value, "at": turn.now, "source": {"clinic": clinic.id}}
+        turn.case.answers[question] = entry
+        turn.case.log.append({"question": question, **entry})
+
+
+def start(turn: Turn, clinic: Clinic | None) -> None:
+    """Add a clinic (None) or change one: walk CLINIC_FORM, keeping saved values."""
+    if clinic is None and len(turn.case.clinics) >= MAX_CLINICS:
+        turn.show("clinics_full", limit=MAX_CLINICS)
+        show_clinics(turn)
+        return
+    number = max((c["id"] for c in turn.case.clinics), default=0) + 1
+    original = clinic.form_answers() if clinic else {}
+    turn.case.clinic_draft = Draft(
+        clinic.id if clinic else number,
+        CLINIC_FORM.questions[0].id,
+        answers=dict(original),
+        original=original,
+    )
+    turn.set_position(CLINIC, turn.case.cursor)
+    turn.changed = True
+    turn.mode.resume()
+
+
+class EnteringClinic(Mode):
+    """A clinic being added or changed, one question of CLINIC_FORM at a time."""
+
+    aside: ClassVar[str | None] = "clinic"
+
+    @property
+    def draft(self) -> Draft:
+        return self.turn.case.clinic_draft
+
+    def question(self) -> Question | None:
+        return CLINIC_FORM.get(self.draft.cursor) if self.draft else None
+
+    def header(self, question: Question) -> Mapping[str, Any]:
+        return {"progress": None, "clinic_form": {"changing": bool(self.draft.original)}}
+
+    def question_buttons(self, question: Question) -> list[Button]:
+        first = question is CLINIC_FORM.questions[0]
+        back = [] if first else [Button(BackFrom(question.id), "back")]
+        return [*back, Button(ClinicButton("", "cancel"), "clinic_cancel")]
+
+    def resume_button(self) -> Button:
+        return Button(ClinicButton("", "resume"), "clinic_resume")
+
+    def saved(self, question: Question) -> Mapping[str, Any] | None:
         """The value a clinic being changed has for this question (offered to keep)."""
-        original = self.case.clinic_draft["original"] if self.case.clinic_draft else {}
+        original = self.draft.original
         return {"value": original[question.id]} if question.id in original else None
 
-    def clinic_answer(self, question: Question, value: Any) -> None:
-        self.case.clinic_draft["answers"][question.id] = value
-        self.changed = True
+    def store(self, question: Question, value: Any) -> None:
+        self.draft.answers[question.id] = value
+        self.turn.changed = True
 
-    def clinic_advance(self, answered: str) -> None:
-        """On to the next question of the form that applies, or file the clinic."""
-        said = self.case.clinic_draft["answers"]
-        order = [q.id for q in CLINIC_FORM.questions]
-        following = next(
-            (q for q in CLINIC_FORM.applicable(said) if order.index(q.id) > order.index(answered)),
-            None,
-        )
-        if following is None:
-            self.finish_clinic()
-            return
-        self.case.clinic_draft["cursor"] = following.id
-        self.changed = True
-        self.ask(following)
+    def actions(self) -> Mapping[Press, Callable[[], None]]:
+        return {ClinicButton("", "cancel"): self.cancel, ClinicButton("", "resume"): self.resume}
 
-    def clinic_back(self) -> None:
-        """The previous question of the form; before the first, the list of clinics."""
-        said = self.case.clinic_draft["answers"]
-        current = self.case.clinic_draft["cursor"]
-        before = [q for q in CLINIC_FORM.applicable(said) if q.id != current]
-        order = [q.id for q in CLINIC_FORM.questions]
-        before = [q for q in before if order.index(q.id) < order.index(current)]
-        if not before:
-            self.cancel_clinic()
-            return
-        self.case.clinic_draft["cursor"] = before[-1].id
-        self.changed = True
-        self.ask(before[-1])
-
-    def cancel_clinic(self) -> None:
-        self.case.clinic_draft = None
-        self.changed = True
-        self.leave_call()
-        self.show("clinic_cancelled")
-        self.show_clinics()
-
-    def finish_clinic(self) -> None:
-        """Save the clinic entered (replacing the one changed) and show the comparison."""
-        draft = self.case.clinic_draft
-        applicable = CLINIC_FORM.applicable(draft["answers"])
-        said = {q.id: draft["answers"][q.id] for q in applicable if q.id in draft["answers"]}
-        clinic = Clinic.from_form(draft["id"], said)
-        stored = clinic.to_dict()
-        existing = [i for i, c in enumerate(self.case.clinics) if c["id"] == clinic.id]
-        if existing:
-            self.case.clinics[existing[0]] = stored
+    def resume(self) -> None:
+        question = self.question()
+        if question is None:  # a draft without a question left: file what it has
+            self.finish()
         else:
-            self.case.clinics.append(stored)
-        self.case.clinic_draft = None
-        self.changed = True
-        self.leave_call()
-        if self.case.chosen_clinic == clinic.id:
-            self.apply_clinic(clinic)  # the estimate follows the clinic's new prices
-        self.show("clinic_saved", clinic=clinic, changed=bool(existing))
-        self.show_clinics()
+            self.turn.ask(question)
+
+    def advance(self, answered: str) -> None:
+        """On to the next question of the form that applies, or file the clinic."""
+        following = CLINIC_FORM.after(self.draft.answers, answered)
+        if following is None:
+            self.finish()
+            return
+        self.move_to(following)
+
+    def back(self) -> None:
+        """The previous question of the form; before the first, the list of clinics."""
+        previous = CLINIC_FORM.before(self.draft.answers, self.draft.cursor)
+        if previous is None:
+            self.cancel()
+        else:
+            self.move_to(previous)
+
+    def move_to(self, question: Question) -> None:
+        self.draft.cursor = question.id
+        self.turn.changed = True
+        self.turn.ask(question)
+
+    def cancel(self) -> None:
+        self.turn.case.clinic_draft = None
+        self.turn.changed = True
+        self.turn.leave_form()
+        self.turn.show("clinic_cancelled")
+        show_clinics(self.turn)
+
+    def finish(self) -> None:
+        """Save the clinic entered (replacing the one changed) and show the comparison."""
+        turn, draft = self.turn, self.draft
+        applicable = CLINIC_FORM.applicable(draft.answers)
+        said = {q.id: draft.answers[q.id] for q in applicable if q.id in draft.answers}
+        clinic = Clinic.from_form(draft.id, said)
+        stored = clinic.to_dict()
+        existing = [i for i, c in enumerate(turn.case.clinics) if c["id"] == clinic.id]
+        if existing:
+            turn.case.clinics[existing[0]] = stored
+        else:
+            turn.case.clinics.append(stored)
+        turn.case.clinic_draft = None
+        turn.changed = True
+        turn.leave_form()
+        if turn.case.chosen_clinic == clinic.id:
+            apply(turn, clinic)  # the estimate follows the clinic's new prices
+        turn.show("clinic_saved", clinic=clinic, changed=bool(existing))
+        show_clinics(turn)

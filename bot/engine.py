@@ -7,54 +7,44 @@ Replies name a template and carry plain data; every word lives in templates/.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.call_logging import CallLogging
-from bot.calls import CALL_DETAILS, form_of
+from bot import clinic_editing, reminding
+from bot.call_logging import LoggingCall, log_call, show_calls
 from bot.callscript import build_call_script
-from bot.case import (
-    ASKING,
-    CLINIC,
-    DONE,
-    EDITING,
-    LOGGING,
-    NEW,
-    Case,
-    next_question,
-    progress,
-)
-from bot.clinic_editing import REMOVING, ClinicEditing
-from bot.clinics import CLINIC_FORM
+from bot.case import ASKING, CLINIC, DONE, EDITING, LOGGING, NEW, Case, Draft
+from bot.clinic_editing import REMOVING, EnteringClinic
 from bot.crisis import Crisis, detect
 from bot.events import (
-    ANSWER,
-    BACK,
-    CANCEL_REMINDER,
-    CLINIC_PRESS,
     COMMANDS,
-    CONFIRM,
-    EDIT,
-    KEEP,
-    MENU,
     MENU_ITEMS,
-    REMIND,
+    Answer,
     Back,
+    BackFrom,
     Calls,
     CallScript,
+    CancelReminder,
     Cases,
+    ClinicButton,
     Clinics,
     Command,
+    Confirm,
     Delete,
     DeliverDue,
+    Edit,
     Estimate,
     Event,
     Export,
     Help,
+    Keep,
     LogCall,
+    Menu,
     Press,
+    Remind,
     Reminders,
     Reset,
     Review,
@@ -65,6 +55,7 @@ from bot.events import (
     decode,
 )
 from bot.flow import UNKNOWN, YES_NO, Flow, Kind, Question
+from bot.modes import Mode
 from bot.parsing import (
     ParseError,
     is_unknown,
@@ -77,44 +68,45 @@ from bot.parsing import (
     parse_yes_no,
 )
 from bot.paying import financial_help
-from bot.reminding import Reminding
+from bot.questionnaire import Asking, Changing, Finished, NotBegun
 from bot.replies import Button, Reply
 
 __all__ = [  # what the channels and tests use, in one place
-    "ANSWER",
     "ASKING",
-    "BACK",
-    "CANCEL_REMINDER",
     "CLINIC",
-    "CLINIC_PRESS",
     "COMMANDS",
-    "CONFIRM",
     "DONE",
-    "EDIT",
     "EDITING",
-    "KEEP",
     "LOGGING",
-    "MENU",
     "MENU_ITEMS",
     "NEW",
-    "REMIND",
+    "Answer",
     "Back",
+    "BackFrom",
     "Button",
     "CallScript",
     "Calls",
+    "CancelReminder",
     "Case",
     "Cases",
+    "ClinicButton",
     "Clinics",
     "Command",
+    "Confirm",
     "Delete",
     "DeliverDue",
+    "Draft",
+    "Edit",
     "Estimate",
     "Event",
     "Export",
     "Help",
+    "Keep",
     "LogCall",
+    "Menu",
     "Outcome",
     "Press",
+    "Remind",
     "Reminders",
     "Reply",
     "Reset",
@@ -125,9 +117,17 @@ __all__ = [  # what the channels and tests use, in one place
     "command",
     "decode",
     "handle",
-    "next_question",
-    "progress",
 ]
+
+MODES: dict[str, type[Mode]] = {
+    NEW: NotBegun,
+    ASKING: Asking,
+    EDITING: Changing,
+    DONE: Finished,
+    LOGGING: LoggingCall,
+    CLINIC: EnteringClinic,
+}
+"""The mode of each `Case.mode`: the one place that looks at it."""
 
 
 @dataclass(frozen=True)
@@ -154,11 +154,15 @@ def _said(event: Event) -> str:
 
 def handle(flow: Flow, case: Case, event: Event, now: datetime) -> Outcome:
     """Apply one event to a case; the input case is never modified."""
-    return _Turn(flow, Case.from_dict(case.to_dict()), now).run(event)
+    return Turn(flow, Case.from_dict(case.to_dict()), now).run(event)
 
 
-class _Turn(CallLogging, Reminding, ClinicEditing):
-    """One event applied to a (private copy of a) case."""
+class Turn:
+    """One event applied to a (private copy of a) case: what every mode shares.
+
+    What depends on where the user is (walking the questions, logging a call, entering a
+    clinic) is asked of `self.mode`.
+    """
 
     def __init__(self, flow: Flow, case: Case, now: datetime) -> None:
         self.flow = flow
@@ -168,6 +172,14 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
         self.erase = False
         self.replies: list[Reply] = []
 
+    @property
+    def mode(self) -> Mode:
+        """The mode of the case as it is now (it changes as the turn moves the user)."""
+        return MODES.get(self.case.mode, NotBegun)(self)
+
+    def values(self) -> dict[str, Any]:
+        return self.case.values()
+
     def run(self, event: Event) -> Outcome:
         # Before anything else, in every state: a message about suicide, self-harm or an
         # overdose gets the crisis resources, and nothing of it is stored or changed.
@@ -175,8 +187,7 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
         if crisis is not None:
             self.crisis(crisis)
             return Outcome(self.case, self.replies, changed=False)
-        confirming = isinstance(event, Press) and event.action == CONFIRM
-        if self.case.confirming and not confirming and not isinstance(event, DeliverDue):
+        if self.case.confirming and not isinstance(event, Confirm | DeliverDue):
             self.case.confirming = None  # anything the user does cancels the question
             self.changed = True
         self.dispatch(event)
@@ -201,27 +212,27 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
             case Export():
                 self.export()
             case LogCall():
-                self.log_call()
+                log_call(self)
             case Calls():
-                self.show_calls()
+                show_calls(self)
             case Cases():
                 self.show("cases", cases=self.case.archived, buttons=[self.resume_button()])
             case Reminders():
-                self.show_reminders()
+                reminding.show(self)
             case Clinics():
-                self.show_clinics()
+                clinic_editing.show_clinics(self)
             case DeliverDue():
-                self.deliver_due()
+                reminding.deliver_due(self)
             case Delete():
-                self.ask_delete()
+                self.ask_to_confirm("delete")
             case Back():
-                self.back()
+                self.mode.back()
             case Text(text):
                 self.text(text)
             case Unsupported(edited):
                 self.show("unsupported", edited=edited)
-                self.resume()
-            case Press():
+                self.mode.resume()
+            case _:
                 self.press(event)
 
     # -- replies --
@@ -233,64 +244,43 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
         self.replies.append(Reply("closed", notice=True))
 
     def ask(self, question: Question, error: ParseError | None = None) -> None:
-        """Show a question, with its buttons, progress and any error in what was typed."""
-        values = self.case.values()
-        editing = self.case.mode == EDITING
-        logging_call = self.case.mode == LOGGING
-        in_clinic = question.id in CLINIC_FORM
-        form = form_of(question.id)
-        saved = self.saved_answer(question)
-        aside = logging_call or in_clinic
-        position = None if aside else progress(self.flow, self.case, question.id)
-        buttons = [
-            Button(Press(ANSWER, question.id, choice), "choice") for choice in question.choices
-        ]
+        """Show a question, with its buttons, where it is asked and any error in what was typed."""
+        mode = self.mode
+        saved = mode.saved(question)
+        values = self.values()
+        buttons = [Button(Answer(question.id, choice), "choice") for choice in question.choices]
         buttons += [
-            Button(Press(ANSWER, question.id, value), "suggestion", {"value": value})
+            Button(Answer(question.id, value), "suggestion", {"value": value})
             for value in (() if question.choices else question.suggest(values))
         ]
         if question.unknown_value is not None and question.unknown_value not in question.choices:
-            buttons.append(Button(Press(ANSWER, question.id, UNKNOWN), "unknown"))
+            buttons.append(Button(Answer(question.id, UNKNOWN), "unknown"))
         if saved is not None:
-            buttons.append(Button(Press(KEEP, question.id), "keep"))
-        if in_clinic:
-            if question is not CLINIC_FORM.questions[0]:
-                buttons.append(Button(Press(BACK, question.id), "back"))
-            buttons.append(Button(Press(CLINIC_PRESS, "", "cancel"), "clinic_cancel"))
-        elif logging_call:
-            end = "callcancel" if form is CALL_DETAILS else None if form else "calldone"
-            buttons += [Button(Press(MENU, value=end), end)] if end else []
-        elif editing or (position and position[0] > 1):
-            buttons.append(Button(Press(BACK, question.id), "back"))
+            buttons.append(Button(Keep(question.id), "keep"))
+        buttons += mode.question_buttons(question)
+        header = {"progress": None, "editing": False, "logging": False, "clinic_form": False}
         self.show(
             "question",
             buttons=buttons,
             question=question.id,
             kind=str(question.kind),
-            progress=None if editing else position,
-            editing=editing,
-            logging=logging_call,
-            clinic_form=in_clinic and {"changing": bool(self.case.clinic_draft["original"])},
+            **header | dict(mode.header(question)),
             saved=saved["value"] if saved else None,
             error=error and {"code": error.code, **error.details},
-            answers=self.answers_with_call(),
+            answers=self.answers_with_drafts(),
         )
 
-    def saved_answer(self, question: Question) -> dict[str, Any] | None:
-        """The saved answer offered to keep: a main answer, or a clinic's when changing it."""
-        if question.id in CLINIC_FORM:
-            return self.clinic_saved_value(question)
-        return None if form_of(question.id) else self.case.answers.get(question.id)
-
-    def answers_with_call(self) -> dict[str, Any]:
+    def answers_with_drafts(self) -> dict[str, Any]:
         """The answers, with what was said on the call or of the clinic being entered."""
-        said = self.case.call["answers"] if self.case.call else {}
-        draft = self.case.clinic_draft["answers"] if self.case.clinic_draft else {}
-        return self.case.values() | said | draft
+        drafts = (self.case.call, self.case.clinic_draft)
+        return self.values() | {k: v for d in drafts if d for k, v in d.answers.items()}
+
+    def resume_button(self) -> Button:
+        return self.mode.resume_button()
 
     def summary(self) -> None:
         """The answers, then the estimate and the call script built from them."""
-        values = self.case.values()
+        values = self.values()
         rows = [(q.id, values.get(q.id)) for q in self.flow.applicable(values)]
         self.show(
             "summary",
@@ -303,76 +293,70 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
 
     def current_answers(self) -> dict[str, Any]:
         """The answers to the questions that apply (an answer left behind by a change is not)."""
-        values = self.case.values()
+        values = self.values()
         return {q.id: values[q.id] for q in self.flow.applicable(values) if q.id in values}
 
     def estimate(self) -> None:
         answers = self.current_answers()
-        buttons = [Button(Press(MENU, value="table"), "table")]
-        if self.case.mode != DONE:
+        buttons = [Button(Menu("table"), "table")]
+        if not self.mode.finished:
             buttons.append(self.resume_button())
-        result = self.case_estimate()
+        result = clinic_editing.case_estimate(self)
         self.show(
             "estimate",
             buttons=buttons,
             estimate=result,
             answers=answers,
-            clinic=self.chosen(),
+            clinic=clinic_editing.chosen(self),
             paying=financial_help(answers, result),
+        )
+
+    def estimate_table(self) -> None:
+        self.show(
+            "estimate_table",
+            estimate=clinic_editing.case_estimate(self),
+            answers=self.current_answers(),
+            clinic=clinic_editing.chosen(self),
         )
 
     def call_script(self) -> None:
         answers = self.current_answers()
-        buttons = [
-            Button(Press(MENU, value="download"), "download"),
-            Button(Press(MENU, value="logcall"), "logcall"),
-        ]
-        if self.case.mode == DONE:
-            buttons += [Button(Press(MENU, value=m), m) for m in ("review", "reset")]
+        buttons = [Button(Menu("download"), "download"), Button(Menu("logcall"), "logcall")]
+        if self.mode.finished:
+            buttons += [Button(Menu(m), m) for m in ("review", "reset")]
         else:
             buttons.append(self.resume_button())
         self.show("callscript", buttons=buttons, script=build_call_script(answers), answers=answers)
 
+    def download(self) -> None:
+        answers = self.current_answers()
+        context = {"script": build_call_script(answers), "answers": answers}
+        self.replies.append(Reply("callscript_sent", context, attachments=("callscript_document",)))
+
     def welcome(self) -> None:
         if not self.case.answers:
-            self.show("welcome", buttons=[Button(Press(MENU, value="begin"), "begin")])
+            self.show("welcome", buttons=[Button(Menu("begin"), "begin")])
             return
+        mode = self.mode
         self.show(
             "welcome",
             buttons=[
-                self.resume_button(),
-                Button(Press(MENU, value="review"), "review"),
-                Button(Press(MENU, value="reset"), "reset"),
+                mode.resume_button(),
+                Button(Menu("review"), "review"),
+                Button(Menu("reset"), "reset"),
             ],
             returning=True,
-            progress=self.resume_progress(),
-            logging=self.case.mode == LOGGING,
+            progress=mode.progress(),
+            logging=mode.aside == "call",
         )
 
-    def resume_progress(self) -> tuple[int, int] | None:
-        question = None if self.case.mode in (LOGGING, CLINIC) else self.current_question()
-        return progress(self.flow, self.case, question.id) if question else None
-
-    def resume_button(self) -> Button:
-        if self.case.mode == LOGGING:
-            return Button(Press(MENU, value="logcall"), "callresume")
-        if self.case.mode == CLINIC:
-            return Button(Press(CLINIC_PRESS, "", "resume"), "clinic_resume")
-        position = self.resume_progress()
-        if position is None:
-            return Button(Press(MENU, value="summary"), "summary")
-        if not self.case.answers:
-            return Button(Press(MENU, value="continue"), "begin")
-        n, total = position
-        return Button(Press(MENU, value="continue"), "resume", {"n": n, "total": total})
-
     def review(self) -> None:
-        values = self.case.values()
+        values = self.values()
         applicable = self.flow.applicable(values) if values else []
         self.show(
             "answers",
             buttons=[
-                *(Button(Press(EDIT, q.id), "edit", {"question": q.id}) for q in applicable),
+                *(Button(Edit(q.id), "edit", {"question": q.id}) for q in applicable),
                 self.resume_button(),
             ],
             rows=[(q.id, values.get(q.id)) for q in applicable],
@@ -384,77 +368,24 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
         """When each answer was given, and the calls it may have come from."""
         return {"given": self.case.answers, "calls": {c["id"]: c for c in self.case.calls}}
 
-    # -- moving through the questions --
-
-    def current_question(self) -> Question | None:
-        """The question the user is on: the cursor if it still applies, else the next one."""
-        if self.case.mode == LOGGING:
-            return self.call_question()
-        if self.case.mode == CLINIC:
-            return self.clinic_question()
-        values = self.case.values()
-        cursor = self.case.cursor
-        if cursor in self.flow and self.flow[cursor].applies(values) and self.case.mode != DONE:
-            return self.flow[cursor]
-        return next_question(self.flow, self.case, after=cursor)
-
-    def go(self, question: Question | None) -> None:
-        """Ask `question`, or show the summary once nothing is left to ask."""
-        if question is None:
-            self.set_position(DONE, None)
-            self.summary()
-        else:
-            self.set_position(EDITING if self.case.mode == EDITING else ASKING, question.id)
-            self.ask(question)
+    # -- where the user is --
 
     def set_position(self, mode: str, cursor: str | None) -> None:
         if (self.case.mode, self.case.cursor) != (mode, cursor):
             self.case.mode, self.case.cursor = mode, cursor
             self.changed = True
 
-    def resume(self) -> None:
-        """Ask the current question again, if there is one."""
-        if self.case.mode == LOGGING:
-            self.resume_call()
-        elif self.case.mode == CLINIC:
-            self.resume_clinic()
-        elif self.case.mode in (ASKING, EDITING):
-            self.go(self.current_question())
+    def finish(self) -> None:
+        """Nothing is left to ask: the summary."""
+        self.set_position(DONE, None)
+        self.summary()
 
-    def advance(self, answered: str) -> None:
-        """Go on after an answer: onwards when walking, back to the summary when editing."""
-        if self.case.mode == LOGGING:
-            self.call_advance(answered)
-        elif self.case.mode == CLINIC:
-            self.clinic_advance(answered)
-        elif self.case.mode == EDITING:
-            question = next_question(self.flow, self.case)
-            if question is not None:
-                self.set_position(ASKING, question.id)
-            self.go(question)
+    def leave_form(self) -> None:
+        """Back from a form to the questions: the summary if nothing is left to ask."""
+        if self.flow.first_unanswered(self.values()) is None:
+            self.set_position(DONE, None)
         else:
-            self.go(next_question(self.flow, self.case, after=answered))
-
-    def back(self) -> None:
-        if self.case.mode == LOGGING:
-            self.resume_call()
-            return
-        if self.case.mode == CLINIC:
-            self.clinic_back()
-            return
-        if self.case.mode == NEW:
-            self.welcome()
-            return
-        if self.case.mode == EDITING:
-            following = next_question(self.flow, self.case)
-            self.set_position(*((DONE, None) if following is None else (ASKING, following.id)))
-            self.review()
-            return
-        applicable = self.flow.applicable(self.case.values())
-        current = self.current_question() if self.case.mode == ASKING else None
-        before = applicable[: applicable.index(current)] if current in applicable else applicable
-        self.set_position(ASKING, (before[-1] if before else applicable[0]).id)
-        self.ask(self.flow[self.case.cursor])
+            self.set_position(ASKING if self.case.answers else NEW, self.case.cursor)
 
     # -- input --
 
@@ -469,100 +400,63 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
         )
 
     def text(self, text: str) -> None:
-        if self.case.mode in (ASKING, EDITING, LOGGING, CLINIC):
-            question = self.current_question()
-            if question is not None:
-                self.answer(question, text, typed=True)
-                return
-            if self.case.mode in (LOGGING, CLINIC):
-                self.resume()
-                return
-        if self.case.mode == DONE:
-            finished = ("summary", "estimate", "callscript", "review", "reset")
-            self.show("finished", buttons=[Button(Press(MENU, value=m), m) for m in finished])
+        mode = self.mode
+        question = mode.question()
+        if question is None:
+            mode.idle()
         else:
-            self.welcome()
+            self.answer(question, text, typed=True)
 
     def press(self, press: Press) -> None:
-        if press.action == MENU and press.value in MENU_ITEMS and not press.question:
-            self.menu(press.value)
-        elif press.action == CONFIRM and press.question and press.question == self.case.confirming:
-            self.confirm(press.question, press.value == "yes")
-        elif press.action == REMIND and not self.case.confirming:
-            self.set_reminder(press.question, press.value)
-        elif press.action == CANCEL_REMINDER and not press.question:
-            self.cancel_reminder(press.value)
-        elif press.action == CLINIC_PRESS:
-            self.clinic_press(press)
-        elif press.action == EDIT and press.question in self.flow and not press.value:
-            self.edit(self.flow[press.question])
-        elif press.action in (ANSWER, KEEP, BACK) and self.is_current(press.question):
-            question = (form_of(press.question) or self.flow)[press.question]
-            if press.action == ANSWER:
-                self.answer(question, press.value, typed=False)
-            elif press.action == KEEP and (saved := self.saved_answer(question)) is not None:
-                if question.id in CLINIC_FORM:
-                    self.clinic_answer(question, saved["value"])
-                self.advance(question.id)
-            elif press.action == BACK:
-                self.back()
-            else:
+        action = self.mode.actions().get(press)
+        if action is not None:
+            action()
+            return
+        match press:
+            case Menu(item) if item in MENU:
+                MENU[item](self)
+            case Confirm(what) if what == self.case.confirming:
+                self.confirm(what, press.yes)
+            case Remind(kind, day):
+                reminding.set_reminder(self, kind, day)
+            case CancelReminder(number):
+                reminding.cancel(self, number)
+            case ClinicButton():
+                clinic_editing.press(self, press)
+            case Edit(question_id) if question_id in self.flow:
+                self.edit(self.flow[question_id])
+            case Answer(question_id, value) if self.is_current(question_id):
+                self.answer(self.mode.question(), value, typed=False)
+            case Keep(question_id) if self.is_current(question_id):
+                self.keep(self.mode.question())
+            case BackFrom(question_id) if self.is_current(question_id):
+                self.mode.back()
+            case _:
                 self.closed()
-        else:
-            self.closed()
 
     def is_current(self, question_id: str) -> bool:
-        asking = (ASKING, EDITING, LOGGING, CLINIC)
-        current = self.current_question() if self.case.mode in asking else None
+        current = self.mode.question()
         return current is not None and current.id == question_id
 
-    def menu(self, item: str) -> None:
-        if item == "review":
-            self.review()
-        elif item == "estimate":
-            self.estimate()
-        elif item == "callscript":
-            self.call_script()
-        elif item == "table":
-            answers = self.current_answers()
-            self.show(
-                "estimate_table",
-                estimate=self.case_estimate(),
-                answers=answers,
-                clinic=self.chosen(),
-            )
-        elif item == "download":
-            answers = self.current_answers()
-            context = {"script": build_call_script(answers), "answers": answers}
-            self.replies.append(
-                Reply("callscript_sent", context, attachments=("callscript_document",))
-            )
-        elif item == "reset":
-            self.ask_reset()
-        elif item == "logcall":
-            self.log_call()
-        elif item == "calls":
-            self.show_calls()
-        elif item.startswith("call"):
-            self.call_menu(item)
-        elif item == "summary" and next_question(self.flow, self.case) is None:
-            self.go(None)
-        elif self.case.mode == LOGGING:
-            self.resume_call()
-        else:
-            if self.case.mode in (NEW, DONE):
-                self.set_position(ASKING, None)
-            self.go(self.current_question())
-
-    def edit(self, question: Question) -> None:
-        if not question.applies(self.case.values()):
+    def keep(self, question: Question) -> None:
+        saved = self.mode.saved(question)
+        if saved is None:
             self.closed()
             return
-        if self.case.mode == LOGGING:
-            self.call_pick(question)
+        self.mode.store(question, saved["value"])
+        self.mode.advance(question.id)
+
+    def summary_if_done(self) -> None:
+        if self.flow.first_unanswered(self.values()) is None:
+            self.finish()
+        else:
+            self.mode.carry_on()
+
+    def edit(self, question: Question) -> None:
+        if not question.applies(self.values()):
+            self.closed()
             return
-        self.set_position(EDITING, question.id)
-        self.ask(question)
+        self.mode.edit(question)
 
     def answer(self, question: Question, raw: str, *, typed: bool) -> None:
         """Validate and save an answer, then move on; on bad input, explain and ask again."""
@@ -577,22 +471,16 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
         except _NotOffered:
             self.closed()
             return
-        if question.id in CLINIC_FORM:
-            self.clinic_answer(question, value)
-        elif form_of(question.id):
-            self.case.call["answers"][question.id] = value
-            self.changed = True
-        else:
-            self.record(question, value)
+        mode = self.mode
+        mode.store(question, value)
         if not typed:
-            self.replies.append(
-                Reply(
-                    "answered",
-                    {"question": question.id, "value": value, "answers": self.answers_with_call()},
-                    replaces_pressed=True,
-                )
-            )
-        self.advance(question.id)
+            context = {
+                "question": question.id,
+                "value": value,
+                "answers": self.answers_with_drafts(),
+            }
+            self.replies.append(Reply("answered", context, replaces_pressed=True))
+        mode.advance(question.id)
 
     def parse(self, question: Question, raw: str, *, typed: bool) -> Any:
         """The value to store for `raw`, or ParseError."""
@@ -607,7 +495,7 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
                     raise _NotOffered
                 raise ParseError("pick_a_button")
             return choice
-        if not typed and raw not in question.suggest(self.case.values()):
+        if not typed and raw not in question.suggest(self.values()):
             raise _NotOffered
         if question.kind == Kind.DATE:
             return self.parse_date(question, raw)
@@ -619,13 +507,13 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
         """An ISO date; not after today unless the question allows it, not before its pair."""
         today = datetime.fromisoformat(self.now).date()
         value = parse_date(raw, today=today, past=not question.future).isoformat()
-        earliest = self.answers_with_call().get(question.not_before or "")
+        earliest = self.answers_with_drafts().get(question.not_before or "")
         if earliest not in (None, UNKNOWN) and value < earliest:  # ISO dates sort as strings
             raise ParseError("before", other=question.not_before, date=earliest)
         return value
 
     def check_limit(self, question: Question, value: Any) -> None:
-        limit = self.case.values().get(question.at_most) if question.at_most else None
+        limit = self.values().get(question.at_most) if question.at_most else None
         if limit not in (None, UNKNOWN) and value > Decimal(limit):
             raise ParseError("more_than", other=question.at_most, limit=Decimal(limit))
 
@@ -635,10 +523,11 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
         if previous is not None and previous["value"] == value:
             return
         entry: dict[str, Any] = {"value": value, "at": self.now}
-        if self.case.call is not None:
-            entry["source"] = {"call": self.case.call["id"]}
-            if question.id not in self.case.call["changed"]:
-                self.case.call["changed"].append(question.id)
+        call = self.case.call
+        if call is not None:
+            entry["source"] = {"call": call.id}
+            if question.id not in call.changed:
+                call.changed.append(question.id)
         self.case.answers[question.id] = entry
         self.case.log.append({"question": question.id, **entry})
         self.changed = True
@@ -658,20 +547,23 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
             return
         self.ask_to_confirm("reset")
 
-    def ask_to_confirm(self, what: str) -> None:
+    def ask_to_confirm(self, what: str, name: str | None = None, **context: Any) -> None:
+        """Ask yes or no before doing `what`, with the messages and labels named `name`."""
+        name = name or what
         self.case.confirming = what
         self.changed = True
         self.show(
-            f"{what}_confirm",
+            f"{name}_confirm",
             buttons=[
-                Button(Press(CONFIRM, what, "yes"), f"{what}_yes"),
-                Button(Press(CONFIRM, what, "no"), f"{what}_no"),
+                Button(Confirm(what, "yes"), f"{name}_yes"),
+                Button(Confirm(what, "no"), f"{name}_no"),
             ],
+            **context,
         )
 
     def confirm(self, what: str, confirmed: bool) -> None:
         if what.startswith(REMOVING):
-            self.confirm_remove_clinic(what, confirmed)
+            clinic_editing.confirm_remove(self, what, confirmed)
         elif what == "delete":
             self.confirm_delete(confirmed)
         else:
@@ -682,10 +574,10 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
         self.changed = True
         if not confirmed:
             self.show("reset_cancelled")
-            if self.case.mode == DONE:
+            if self.mode.finished:
                 self.summary()
             else:
-                self.resume()
+                self.mode.resume()
             return
         earlier = {
             "archived_at": self.now,
@@ -703,27 +595,26 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
             clinics=self.case.clinics,
         )
         self.show("reset_done")
-        self.go(self.flow.questions[0])
+        first = self.flow.questions[0]
+        self.set_position(ASKING, first.id)
+        self.ask(first)
 
     # -- their data --
 
     def export(self) -> None:
         """Everything stored, as a JSON file, with the call script and estimate to print."""
         answers = self.current_answers()
-        result = self.case_estimate()
+        result = clinic_editing.case_estimate(self)
         context = {
             "answers": answers,
             "script": build_call_script(answers),
             "estimate": result,
             "paying": financial_help(answers, result),
-            "clinic": self.chosen(),
+            "clinic": clinic_editing.chosen(self),
             "exported_at": self.now,
         }
         attachments = ("export", "callscript_document", "estimate_document")
         self.replies.append(Reply("export_sent", context, attachments=attachments))
-
-    def ask_delete(self) -> None:
-        self.ask_to_confirm("delete")
 
     def confirm_delete(self, confirmed: bool) -> None:
         self.case.confirming = None
@@ -734,6 +625,22 @@ class _Turn(CallLogging, Reminding, ClinicEditing):
             self.show("deleted")
         else:
             self.show("delete_cancelled")
+
+
+MENU: dict[str, Callable[[Turn], None]] = {
+    "begin": lambda turn: turn.mode.carry_on(),
+    "continue": lambda turn: turn.mode.carry_on(),
+    "summary": Turn.summary_if_done,
+    "review": Turn.review,
+    "reset": Turn.ask_reset,
+    "estimate": Turn.estimate,
+    "table": Turn.estimate_table,
+    "callscript": Turn.call_script,
+    "download": Turn.download,
+    "logcall": log_call,
+    "calls": show_calls,
+}
+"""What each menu button does (a mode's own buttons are its `actions`)."""
 
 
 class _NotOffered(Exception):

@@ -1,12 +1,15 @@
 """What can happen in a conversation: commands, typed text, and buttons pressed.
 
-Buttons carry a `Press`, encoded as compact callback data that names the
-question it belongs to, so a press on an old message can be told apart.
+Buttons carry a press, one small class per kind (`Answer`, `Menu`...), encoded as
+compact callback data that names the question it belongs to, so a press on an old
+message can be told apart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -110,11 +113,6 @@ class Command:
     words: str
 
 
-ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM = "a", "k", "b", "e", "m", "r"
-REMIND, CANCEL_REMINDER = "t", "x"
-CLINIC_PRESS = "c"
-"""A clinic button: the question slot holds the clinic's id, the value what to do."""
-CLINIC_VERBS = ("add", "show", "edit", "remove", "choose", "list", "cancel", "resume")
 MENU_ITEMS = (
     "begin",
     "continue",
@@ -132,30 +130,137 @@ MENU_ITEMS = (
     "callcancel",
     "calls",
 )
+CLINIC_VERBS = ("add", "show", "edit", "remove", "choose", "list", "cancel", "resume")
 SEPARATOR = ":"
 
 
-@dataclass(frozen=True)
-class Press:
-    """A button pressed; `data` is its compact, stable encoding (callback data)."""
+class _Button:
+    """What a button sends when pressed; `data` is its compact, stable callback data.
 
-    action: str
-    question: str = ""
-    value: str = ""
+    Each kind packs two of its fields into "<code>:<first>:<second>" (its `layout`, "" for
+    a slot left empty), well under Telegram's 64 bytes, so keyboards sent long ago keep
+    working; `decode` reads it back, refusing what no button of the bot could have sent.
+    """
+
+    code: ClassVar[str]
+    layout: ClassVar[tuple[str, str]]
+    allowed: ClassVar[Mapping[str, tuple[str, ...]]]
+    """Fields that take only some values, and those values."""
+
+    def __init_subclass__(
+        cls,
+        *,
+        code: str,
+        layout: tuple[str, str],
+        allowed: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        super().__init_subclass__()
+        cls.code, cls.layout, cls.allowed = code, layout, allowed or {}
 
     @property
     def data(self) -> str:
-        """Callback data: names the question it belongs to, well under 64 bytes."""
-        return SEPARATOR.join((self.action, self.question, self.value))
+        slots = (getattr(self, name) if name else "" for name in self.layout)
+        return SEPARATOR.join((self.code, *slots))
+
+    @classmethod
+    def unpack(cls, first: str, second: str) -> Press | None:
+        fields = {}
+        for name, value in zip(cls.layout, (first, second), strict=True):
+            if not name and value:
+                return None
+            if name:
+                fields[name] = value
+        if any(fields[name] not in values for name, values in cls.allowed.items()):
+            return None
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class Answer(_Button, code="a", layout=("question", "value")):
+    """This value for this question: a choice, a suggestion, or "I don't know"."""
+
+    question: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Keep(_Button, code="k", layout=("question", "")):
+    """Keep the saved answer to this question."""
+
+    question: str
+
+
+@dataclass(frozen=True)
+class BackFrom(_Button, code="b", layout=("question", "")):
+    """Back from this question to the one before it."""
+
+    question: str
+
+
+@dataclass(frozen=True)
+class Edit(_Button, code="e", layout=("question", "")):
+    """Change the answer to this question (from the list of answers)."""
+
+    question: str
+
+
+@dataclass(frozen=True)
+class Menu(_Button, code="m", layout=("", "item"), allowed={"item": MENU_ITEMS}):
+    """One of the things the bot offers to do next."""
+
+    item: str
+
+
+@dataclass(frozen=True)
+class Confirm(_Button, code="r", layout=("what", "answer"), allowed={"answer": ("yes", "no")}):
+    """Yes or no to what the bot asked before doing ("reset", "delete", removing a clinic)."""
+
+    what: str
+    answer: str
+
+    @property
+    def yes(self) -> bool:
+        return self.answer == "yes"
+
+
+@dataclass(frozen=True)
+class Remind(_Button, code="t", layout=("kind", "day")):
+    """Set a reminder of this kind on this ISO day."""
+
+    kind: str
+    day: str
+
+
+@dataclass(frozen=True)
+class CancelReminder(_Button, code="x", layout=("", "number")):
+    """Cancel the reminder with this number."""
+
+    number: str
+
+
+@dataclass(frozen=True)
+class ClinicButton(_Button, code="c", layout=("clinic", "verb"), allowed={"verb": CLINIC_VERBS}):
+    """Do this with the clinic of this id ("" for the list and the form)."""
+
+    clinic: str
+    verb: str
+
+
+Press = Answer | Keep | BackFrom | Edit | Menu | Confirm | Remind | CancelReminder | ClinicButton
+"""A button pressed."""
+
+_KINDS: dict[str, type[_Button]] = {
+    kind.code: kind
+    for kind in (Answer, Keep, BackFrom, Edit, Menu, Confirm, Remind, CancelReminder, ClinicButton)
+}
 
 
 def decode(data: str) -> Press | None:
     """The press encoded in callback data, or None for data we never sent."""
     parts = data.split(SEPARATOR)
-    actions = (ANSWER, KEEP, BACK, EDIT, MENU, CONFIRM, REMIND, CANCEL_REMINDER, CLINIC_PRESS)
-    if len(parts) != 3 or parts[0] not in actions:
+    if len(parts) != 3 or parts[0] not in _KINDS:
         return None
-    return Press(*parts)
+    return _KINDS[parts[0]].unpack(parts[1], parts[2])
 
 
 Event = (
@@ -177,7 +282,15 @@ Event = (
     | Reminders
     | Clinics
     | DeliverDue
-    | Press
+    | Answer
+    | Keep
+    | BackFrom
+    | Edit
+    | Menu
+    | Confirm
+    | Remind
+    | CancelReminder
+    | ClinicButton
 )
 
 

@@ -159,9 +159,45 @@ class Flow:
                 return question
         raise KeyError(question_id)
 
+    def get(self, question_id: str | None) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
     def __contains__(self, question_id: object) -> bool:
         return any(q.id == question_id for q in self.questions)
 
     def applicable(self, answers: Answers) -> list[Question]:
         """The questions asked for these answers, in order."""
         return [q for q in self.questions if q.applies(answers)]
+
+    # -- the walker: every form moves through its questions with these --
+
+    def after(
+        self,
+        answers: Answers,
+        question_id: str | None = None,
+        *,
+        skip: Callable[[Question], bool] | None = None,
+    ) -> Question | None:
+        """The first question that applies after `question_id` in flow order (from the start
+        when it is None or not in this flow), leaving out those `skip` names."""
+        start = self._position(question_id) + 1 if question_id in self else 0
+        return next(
+            (q for q in self.questions[start:] if q.applies(answers) and not (skip and skip(q))),
+            None,
+        )
+
+    def before(self, answers: Answers, question_id: str | None = None) -> Question | None:
+        """The last question that applies before `question_id` (before the end for None)."""
+        end = self._position(question_id) if question_id in self else len(self.questions)
+        return next((q for q in reversed(self.questions[:end]) if q.applies(answers)), None)
+
+    def first_unanswered(self, answers: Answers, after: str | None = None) -> Question | None:
+        """The first unanswered question after `after`, else the first unanswered of all."""
+
+        def answered(question: Question) -> bool:
+            return question.id in answers
+
+        return self.after(answers, after, skip=answered) or self.after(answers, skip=answered)
+
+    def _position(self, question_id: str | None) -> int:
+        return next(i for i, q in enumerate(self.questions) if q.id == question_id)

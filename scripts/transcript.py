@@ -25,7 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.engine import COMMANDS, Case, DeliverDue, Event, Press, Text, Unsupported, handle
+from bot.engine import Case, handle
+from bot.events import COMMANDS, DeliverDue, Event, Text, Unsupported, decode
 from bot.flow import Flow
 from bot.render import Renderer
 
@@ -56,15 +57,16 @@ TYPED = (
     "",
     "I want to kill myself",
 )
-FORGED = ("a:treatment:nonsense", "m::nowhere", "c:99:show", "r:reset:yes", "e:nope:", "x::7")
+FORGED = ("a:treatment:nonsense", "c:99:show", "r:reset:yes", "e:nope:", "x::7", "z:1:2")
 
 
-def step_event(rng: random.Random, last: list, flow: Flow) -> Event:
-    """What the user does next: mostly a button just shown, else typing or a command."""
+def step_event(rng: random.Random, last: list) -> Event | str:
+    """What the user does next: mostly a button just shown, else typing or a command
+    (or callback data the bot never sent, as a string)."""
     buttons = [b for reply in last for b in reply.buttons]
     roll = rng.random()
     if buttons and roll < 0.6:  # answering is likelier than leaving, so forms get finished
-        weights = [4 if b.press.action in ("a", "k", "c") else 1 for b in buttons]
+        weights = [4 if b.press.data[0] in "akc" else 1 for b in buttons]
         return rng.choices(buttons, weights)[0].press
     if roll < 0.85:
         return Text(rng.choice(TYPED))
@@ -72,7 +74,7 @@ def step_event(rng: random.Random, last: list, flow: Flow) -> Event:
         return rng.choice(list(COMMANDS.values()))
     if roll < 0.98:
         return Unsupported(edited=rng.random() < 0.5)
-    return Press(*rng.choice(FORGED).split(":"))
+    return rng.choice(FORGED)
 
 
 def transcript(seed: int, steps: int, *, with_case: bool = True):
@@ -87,9 +89,16 @@ def transcript(seed: int, steps: int, *, with_case: bool = True):
             now += timedelta(days=rng.choice((1, 3, 10, 40)))
             event: Event = DeliverDue()
         else:
-            event = step_event(rng, last, flow)
+            event = step_event(rng, last)
+        if isinstance(event, str):  # the channels decode callback data before the engine
+            pressed = decode(event)
+            if pressed is None:
+                yield f"## {number} {now:%Y-%m-%d} data {event}: never sent, closed"
+                continue
+            event = pressed
         outcome = handle(flow, case, event, now)
-        yield f"## {number} {now:%Y-%m-%d} {event!r}"
+        data = getattr(event, "data", None)
+        yield f"## {number} {now:%Y-%m-%d} " + (f"press {data}" if data else repr(event))
         yield f"changed={outcome.changed} erase={outcome.erase}"
         for reply in outcome.replies:
             if "export" in reply.attachments:  # the channel adds the stored record

@@ -36,7 +36,7 @@ class Chat:
         """Press the button with this value (or label name) on the last reply's keyboard."""
         for reply in reversed(self.replies):
             for button in reply.buttons:
-                if value in (button.press.value, button.label):
+                if value in (button.press.data.rsplit(":", 1)[1], button.label):
                     return self.send(button.press)
         raise AssertionError(f"no button {value!r} in {[r.buttons for r in self.replies]}")
 

@@ -9,13 +9,14 @@ from bot.clinics import MAX_CLINICS, Clinic, Package
 from bot.compare import clinic_estimate
 from bot.engine import (
     CLINIC,
-    CLINIC_PRESS,
-    CONFIRM,
+    Answer,
     CallScript,
+    ClinicButton,
     Clinics,
+    Confirm,
+    Edit,
     Estimate,
     Export,
-    Press,
     Reset,
     Review,
 )
@@ -175,7 +176,7 @@ def test_bad_input_is_explained_and_asked_again_without_losing_anything(
 def test_choosing_a_clinic_prices_the_estimate_and_names_it_in_the_call_script(
     three: Chat,
 ) -> None:
-    three.send(Press(CLINIC_PRESS, "2", "show"))
+    three.send(ClinicButton("2", "show"))
     card = three.reply("clinic")
     assert card.context["clinic"].name == "Calm Center"
     three.tap("clinic_choose")
@@ -201,7 +202,7 @@ def test_choosing_a_clinic_prices_the_estimate_and_names_it_in_the_call_script(
 
 def test_answers_taken_from_the_chosen_clinic_are_listed_with_their_source(three: Chat) -> None:
     # /answers once crashed here: an answer from a clinic has no call to name.
-    three.send(Press(CLINIC_PRESS, "2", "show"))
+    three.send(ClinicButton("2", "show"))
     three.tap("clinic_choose")
     three.send(Review())
     text = Renderer().render(three.reply("answers"), "html").text
@@ -210,8 +211,8 @@ def test_answers_taken_from_the_chosen_clinic_are_listed_with_their_source(three
 
 
 def test_changing_the_chosen_clinic_keeps_the_estimate_in_step(three: Chat) -> None:
-    three.send(Press(CLINIC_PRESS, "1", "choose"))
-    three.send(Press(CLINIC_PRESS, "1", "edit"))
+    three.send(ClinicButton("1", "choose"))
+    three.send(ClinicButton("1", "edit"))
     assert three.asking == "clinic_name"
     assert three.last.context["saved"] == "Bright Clinic"
     assert "keep" in [b.label for b in three.last.buttons]
@@ -230,31 +231,30 @@ def test_changing_the_chosen_clinic_keeps_the_estimate_in_step(three: Chat) -> N
 def test_a_clinic_no_longer_named_in_the_answers_no_longer_prices_the_estimate(
     three: Chat,
 ) -> None:
-    three.send(Press(CLINIC_PRESS, "2", "choose"))
+    three.send(ClinicButton("2", "choose"))
     three.send(Review())
-    three.tap(next(b.press.value for b in three.last.buttons if b.press.question == "clinic"))
-    three.send(Press("e", "clinic"))
+    three.send(Edit("clinic"))
     three.say("Another place")
     three.send(Estimate())
     assert three.reply("estimate").context["clinic"] is None
 
 
 def test_removing_asks_first_and_a_removed_clinics_buttons_are_closed(three: Chat) -> None:
-    three.send(Press(CLINIC_PRESS, "3", "choose"))
-    three.send(Press(CLINIC_PRESS, "3", "show"))
+    three.send(ClinicButton("3", "choose"))
+    three.send(ClinicButton("3", "show"))
     three.tap("clinic_remove")
     assert three.reply("clinic_remove_confirm") is not None
     three.tap("clinic_remove_no")
     assert len(three.case.clinics) == 3
-    three.send(Press(CLINIC_PRESS, "3", "remove"))
-    three.send(Press(CONFIRM, "clinic3", "yes"))
+    three.send(ClinicButton("3", "remove"))
+    three.send(Confirm("clinic3", "yes"))
     assert [c["id"] for c in three.case.clinics] == [1, 2]
     assert three.case.chosen_clinic is None
     assert three.reply("clinic_removed") is not None
     for verb in ("show", "edit", "choose", "remove"):
-        three.send(Press(CLINIC_PRESS, "3", verb))
+        three.send(ClinicButton("3", verb))
         assert [r.template for r in three.replies] == ["closed"]
-    three.send(Press(CONFIRM, "clinic3", "yes"))
+    three.send(Confirm("clinic3", "yes"))
     assert [r.template for r in three.replies] == ["closed"]
 
 
@@ -274,7 +274,7 @@ def test_cancel_and_back_inside_the_form(three: Chat) -> None:
     assert three.case.clinic_draft is None
     assert three.case.mode != CLINIC
     # A press of the form's buttons afterwards is closed, not applied.
-    three.send(Press("a", "clinic_network", "in"))
+    three.send(Answer("clinic_network", "in"))
     assert [r.template for r in three.replies] == ["closed"]
 
 
@@ -295,7 +295,7 @@ def test_at_most_max_clinics_and_a_forged_add_is_refused(three: Chat) -> None:
     assert len(three.case.clinics) == MAX_CLINICS
     three.send(Clinics())
     assert "clinic_add" not in [b.label for b in three.last.buttons]
-    three.send(Press(CLINIC_PRESS, "", "add"))
+    three.send(ClinicButton("", "add"))
     assert three.reply("clinics_full").context["limit"] == MAX_CLINICS
     assert len(three.case.clinics) == MAX_CLINICS
     assert three.case.clinic_draft is None
@@ -304,12 +304,12 @@ def test_at_most_max_clinics_and_a_forged_add_is_refused(three: Chat) -> None:
 def test_forged_clinic_presses_are_closed(three: Chat) -> None:
     before = three.case.to_dict()
     for press in (
-        Press(CLINIC_PRESS, "99", "show"),
-        Press(CLINIC_PRESS, "x", "edit"),
-        Press(CLINIC_PRESS, "1", "explode"),
-        Press(CLINIC_PRESS, "", "cancel"),
-        Press(CLINIC_PRESS, "", "resume"),
-        Press(CONFIRM, "clinic1", "yes"),
+        ClinicButton("99", "show"),
+        ClinicButton("x", "edit"),
+        ClinicButton("1", "explode"),
+        ClinicButton("", "cancel"),
+        ClinicButton("", "resume"),
+        Confirm("clinic1", "yes"),
     ):
         three.send(press)
         assert [r.template for r in three.replies] == ["closed"], press
@@ -317,7 +317,7 @@ def test_forged_clinic_presses_are_closed(three: Chat) -> None:
 
 
 def test_export_and_reset_keep_the_clinics(three: Chat) -> None:
-    three.send(Press(CLINIC_PRESS, "1", "choose"))
+    three.send(ClinicButton("1", "choose"))
     three.send(Export())
     assert three.reply("export_sent").context["clinic"].id == 1
     three.send(Reset())

@@ -7,14 +7,13 @@ import pytest
 
 from bot.conversation import Conversation
 from bot.engine import (
-    ANSWER,
-    CONFIRM,
-    MENU,
-    REMIND,
+    Answer,
+    Confirm,
     Delete,
     DeliverDue,
     Export,
-    Press,
+    Menu,
+    Remind,
     Reset,
     Start,
     Text,
@@ -46,8 +45,8 @@ def saved_answers(conversation: Conversation, key: str) -> dict:
 
 def test_an_answer_is_saved_before_the_reply_is_returned(tmp_path):
     conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW)
-    conversation.handle("42", Press(MENU, value="begin"))
-    replies = conversation.handle("42", Press(ANSWER, "treatment", "spravato"))
+    conversation.handle("42", Menu("begin"))
+    replies = conversation.handle("42", Answer("treatment", "spravato"))
     assert replies[-1].context["question"] == "insurer"
     on_disk = json.loads((tmp_path / "users" / "42.json").read_text())
     record = on_disk["case"]["1"]
@@ -60,7 +59,7 @@ def test_an_answer_is_saved_before_the_reply_is_returned(tmp_path):
 
 
 def test_a_redelivered_update_is_applied_once(conversation):
-    conversation.handle("7", Press(MENU, value="begin"), update_id=100)
+    conversation.handle("7", Menu("begin"), update_id=100)
     conversation.handle("7", Text("not sure"), update_id=101)
     conversation.handle("7", Text("Aetna"), update_id=102)
     # Telegram delivers 101 and 102 again after a restart: nothing may move.
@@ -79,7 +78,7 @@ def test_nothing_is_written_for_events_that_change_nothing(tmp_path):
 
 def test_users_never_see_each_others_answers(conversation):
     for key, insurer in (("1", "Aetna"), ("2", "Cigna")):
-        conversation.handle(key, Press(MENU, value="begin"))
+        conversation.handle(key, Menu("begin"))
         conversation.handle(key, Text("spravato"))
         conversation.handle(key, Text(insurer))
     assert saved_answers(conversation, "1")["insurer"] == "Aetna"
@@ -88,7 +87,7 @@ def test_users_never_see_each_others_answers(conversation):
 
 def test_an_unreadable_file_is_reported_and_left_untouched(tmp_path):
     conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW)
-    conversation.handle("5", Press(MENU, value="begin"))
+    conversation.handle("5", Menu("begin"))
     path = tmp_path / "users" / "5.json"
     path.write_bytes(b'{"case": {"1": {"case": {"answ')
     (reply,) = conversation.handle("5", Text("spravato"))
@@ -98,19 +97,19 @@ def test_an_unreadable_file_is_reported_and_left_untouched(tmp_path):
 
 def test_coming_back_later_resumes_at_the_same_question(tmp_path):
     first = Conversation(UserStore(tmp_path), clock=lambda: NOW)
-    first.handle("3", Press(MENU, value="begin"))
+    first.handle("3", Menu("begin"))
     first.handle("3", Text("spravato"))
     first.handle("3", Text("Aetna"))
     later = Conversation(UserStore(tmp_path), clock=lambda: NOW)  # a new process, days later
     (welcome,) = later.handle("3", Start())
     following, n, total = asked_after("insurer", {"treatment": "spravato", "insurer": "Aetna"})
     assert welcome.context["returning"] and welcome.context["progress"] == (n, total)
-    replies = later.handle("3", Press(MENU, value="continue"))
+    replies = later.handle("3", Menu("continue"))
     assert replies[-1].context["question"] == following
 
 
 def answer_some(conversation: Conversation, key: str, insurer: str) -> None:
-    conversation.handle(key, Press(MENU, value="begin"))
+    conversation.handle(key, Menu("begin"))
     conversation.handle(key, Text("spravato"))
     conversation.handle(key, Text(insurer))
     conversation.handle(key, Text("ppo"))
@@ -120,7 +119,7 @@ def test_export_holds_everything_stored_about_the_user(tmp_path):
     conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW)
     answer_some(conversation, "11", "Aetna")
     conversation.handle("11", Reset())
-    conversation.handle("11", Press(CONFIRM, "reset", "yes"))  # an earlier case, kept
+    conversation.handle("11", Confirm("reset", "yes"))  # an earlier case, kept
     conversation.handle("11", Text("iv_ketamine"))
     (reply,) = conversation.handle("11", Export())
     assert reply.attachments == ("export", "callscript_document", "estimate_document")
@@ -142,10 +141,10 @@ def test_delete_asks_first_then_leaves_nothing_on_disk_and_spares_others(tmp_pat
     answer_some(conversation, "22", "Other User Insurance")
     (confirm,) = conversation.handle("21", Delete())
     assert confirm.template == "delete_confirm"
-    conversation.handle("21", Press(CONFIRM, "delete", "no"))
+    conversation.handle("21", Confirm("delete", "no"))
     assert (tmp_path / "users" / "21.json").exists()
     conversation.handle("21", Delete())
-    (done,) = conversation.handle("21", Press(CONFIRM, "delete", "yes"))
+    (done,) = conversation.handle("21", Confirm("delete", "yes"))
     assert done.template == "deleted"
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and b"Zyxwv" in p.read_bytes()]
     assert leftovers == []
@@ -158,7 +157,7 @@ def test_delete_asks_first_then_leaves_nothing_on_disk_and_spares_others(tmp_pat
 def test_a_forged_delete_confirmation_erases_nothing(tmp_path):
     conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW)
     answer_some(conversation, "31", "Aetna")
-    (reply,) = conversation.handle("31", Press(CONFIRM, "delete", "yes"))
+    (reply,) = conversation.handle("31", Confirm("delete", "yes"))
     assert reply.template == "closed"
     assert saved_answers(conversation, "31")["insurer"] == "Aetna"
 
@@ -166,16 +165,16 @@ def test_a_forged_delete_confirmation_erases_nothing(tmp_path):
 def test_the_reminder_index_follows_the_users_reminders(tmp_path):
     index = ReminderIndex(tmp_path)
     conversation = Conversation(UserStore(tmp_path), clock=lambda: NOW, reminder_index=index)
-    turn = conversation.turn("41", Press(REMIND, "call", "2026-11-29"))
+    turn = conversation.turn("41", Remind("call", "2026-11-29"))
     assert turn.reminder_days == ["2026-11-29"]
-    conversation.handle("42", Press(REMIND, "call", "2026-12-01"))
+    conversation.handle("42", Remind("call", "2026-12-01"))
     assert dict(ReminderIndex(tmp_path).items()) == {
         "41": ["2026-11-29"],
         "42": ["2026-12-01"],
     }
     assert conversation.turn("41", Start()).reminder_days is None  # unchanged
     conversation.handle("41", Delete())
-    turn = conversation.turn("41", Press(CONFIRM, "delete", "yes"))
+    turn = conversation.turn("41", Confirm("delete", "yes"))
     assert turn.reminder_days == []
     assert dict(ReminderIndex(tmp_path).items()) == {"42": ["2026-12-01"]}
     later = Conversation(

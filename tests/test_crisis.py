@@ -14,9 +14,10 @@ from crisis_corpus import AMBIGUOUS, CRISIS, ORDINARY
 
 from bot.crisis import Crisis, detect, normalise
 from bot.engine import (
-    MENU,
+    Answer,
     Case,
     Command,
+    Menu,
     Press,
     Review,
     Start,
@@ -179,7 +180,7 @@ def test_a_very_long_message_is_read_to_its_limit():
 def rendered(crisis: Crisis, markup: str = "text") -> str:
     chat = Chat()
     chat.send(Start())
-    chat.send(Press(MENU, value="begin"))
+    chat.send(Menu("begin"))
     words = {
         ("en", False): "i want to die",
         ("en", True): "i took too many pills",
@@ -223,7 +224,7 @@ def test_a_spanish_message_is_answered_in_spanish(markup):
 def test_the_way_back_is_labelled_in_the_messages_language():
     chat = Chat()
     chat.send(Start())
-    chat.send(Press(MENU, value="begin"))
+    chat.send(Menu("begin"))
     (reply,) = chat.send(Text("ya no puedo más"))
     labels = [RENDERER.label(button) for button in reply.buttons]
     assert labels == ["Seguir"]
@@ -261,7 +262,12 @@ class Chat:
 
 
 def first_button(replies, question: str) -> Press:
-    return next(b.press for r in replies for b in r.buttons if b.press.question == question)
+    return next(
+        b.press
+        for r in replies
+        for b in r.buttons
+        if isinstance(b.press, Answer) and b.press.question == question
+    )
 
 
 CRISIS_EVENTS = [
@@ -280,7 +286,7 @@ def test_at_every_question_a_crisis_is_answered_first_and_nothing_is_stored():
     """Walk the whole flow; at each question send every crisis event, then answer it."""
     chat = Chat()
     chat.send(Start())
-    replies = chat.send(Press(MENU, value="begin"))
+    replies = chat.send(Menu("begin"))
     asked = []
     while chat.asking is not None:
         question = chat.asking
@@ -311,7 +317,7 @@ def test_a_pending_confirmation_is_kept_through_a_crisis_message():
     """Nothing saved changes: not even the reset question being cancelled."""
     chat = Chat()
     chat.send(Start())
-    chat.send(Press(MENU, value="begin"))
+    chat.send(Menu("begin"))
     chat.send(first_button(chat.replies, "treatment"))
     chat.send(command("/reset"))
     saved = chat.case.to_dict()

@@ -8,25 +8,26 @@ import pytest
 from engine_chat import FLOW, NOW, Chat, progress_at, typed_at, walk, walk_to
 
 from bot.engine import (
-    ANSWER,
     ASKING,
-    BACK,
     COMMANDS,
-    CONFIRM,
     DONE,
-    EDIT,
-    KEEP,
-    MENU,
+    Answer,
     Back,
+    BackFrom,
     Calls,
     CallScript,
+    CancelReminder,
     Case,
     Cases,
+    Confirm,
     DeliverDue,
+    Edit,
     Estimate,
     Help,
+    Keep,
     LogCall,
-    Press,
+    Menu,
+    Remind,
     Reminders,
     Reset,
     Review,
@@ -298,7 +299,7 @@ def test_answers_lists_applicable_questions_and_edit_returns_to_summary():
     applicable = [q.id for q in FLOW.applicable(chat.answers())]
     assert [qid for qid, _ in review.context["rows"]] == applicable
     assert "benefit" not in dict(review.context["rows"])
-    chat.send(Press(EDIT, "insurer"))
+    chat.send(Edit("insurer"))
     assert chat.asking == "insurer"
     assert chat.last.context["editing"] and chat.last.context["progress"] is None
     chat.say("Cigna")
@@ -310,7 +311,7 @@ def test_an_edit_that_makes_a_question_apply_asks_it_on_the_way_back():
     chat = Chat()
     chat.begin()
     walk(chat, {**SPRAVATO_COINSURANCE, "treatment": "iv_ketamine"})
-    chat.send(Press(EDIT, "treatment"))
+    chat.send(Edit("treatment"))
     chat.tap("spravato")
     assert chat.asking == "benefit"
     chat.tap("pharmacy")
@@ -321,7 +322,7 @@ def test_lowering_the_deductible_below_what_was_met_asks_the_met_amount_again():
     chat = Chat()
     chat.begin()
     walk(chat, SPRAVATO_COINSURANCE)
-    chat.send(Press(EDIT, "deductible"))
+    chat.send(Edit("deductible"))
     chat.say("$400")
     assert chat.asking == "deductible_met"
     assert "deductible_met" not in chat.answers()
@@ -338,7 +339,7 @@ def test_back_while_editing_returns_to_the_answers_list():
     chat = Chat()
     chat.begin()
     walk(chat, SPRAVATO_COINSURANCE)
-    chat.send(Press(EDIT, "clinic"))
+    chat.send(Edit("clinic"))
     chat.tap("back")
     assert chat.last.template == "answers"
     assert chat.case.mode == DONE
@@ -347,15 +348,15 @@ def test_back_while_editing_returns_to_the_answers_list():
 @pytest.mark.parametrize(
     "press",
     [
-        Press(ANSWER, "plan_type", "ppo"),  # not the current question
-        Press(ANSWER, "treatment", "homeopathy"),  # a value never offered
-        Press(ANSWER, "treatment", "unknown"),  # treatment's unknown is "unsure"
-        Press(KEEP, "treatment"),  # nothing saved to keep
-        Press(BACK, "insurer"),
-        Press(EDIT, "benefit"),  # does not apply before treatment is known
-        Press(EDIT, "no_such_question"),
-        Press(CONFIRM, "reset", "yes"),  # no reset was asked
-        Press(MENU, "treatment", "begin"),
+        Answer("plan_type", "ppo"),  # not the current question
+        Answer("treatment", "homeopathy"),  # a value never offered
+        Answer("treatment", "unknown"),  # treatment's unknown is "unsure"
+        Keep("treatment"),  # nothing saved to keep
+        BackFrom("insurer"),
+        Edit("benefit"),  # does not apply before treatment is known
+        Edit("no_such_question"),
+        Confirm("reset", "yes"),  # no reset was asked
+        Menu("nowhere"),  # no such menu item
     ],
 )
 def test_a_press_that_does_not_belong_is_a_closed_question(press):
@@ -370,7 +371,7 @@ def test_a_press_that_does_not_belong_is_a_closed_question(press):
 def test_pressing_the_same_answer_twice_records_it_once():
     chat = Chat()
     chat.begin()
-    press = Press(ANSWER, "treatment", "spravato")
+    press = Answer("treatment", "spravato")
     chat.send(press)
     assert chat.asking == "insurer"
     (reply,) = chat.send(press)
@@ -384,15 +385,15 @@ def test_a_suggestion_button_for_a_typed_question_is_validated_too():
     while chat.asking != "sessions":
         chat.say(typed_at(chat.asking, SPRAVATO_COINSURANCE))
     assert [b.press.value for b in chat.last.buttons if b.label == "suggestion"] == ["8"]
-    (reply,) = chat.send(Press(ANSWER, "sessions", "9999"))
+    (reply,) = chat.send(Answer("sessions", "9999"))
     assert reply.template == "closed"
-    chat.send(Press(ANSWER, "sessions", "8"))
+    chat.send(Answer("sessions", "8"))
     assert chat.answers()["sessions"] == 8
 
 
 def test_decode_accepts_only_what_we_send():
-    assert decode("a:plan_type:ppo") == Press(ANSWER, "plan_type", "ppo")
-    assert decode("m::begin") == Press(MENU, "", "begin")
+    assert decode("a:plan_type:ppo") == Answer("plan_type", "ppo")
+    assert decode("m::begin") == Menu("begin")
     for forged in ("", "x", "a:b", "z:plan_type:ppo", "a:b:c:d"):
         assert decode(forged) is None
 
@@ -453,7 +454,7 @@ def test_anything_else_cancels_a_pending_reset():
     chat.send(Reset())
     chat.say("Aetna")
     assert chat.answers()["insurer"] == "Aetna"
-    (reply,) = chat.send(Press(CONFIRM, "reset", "yes"))
+    (reply,) = chat.send(Confirm("reset", "yes"))
     assert reply.template == "closed"
     assert chat.answers()["treatment"] == "spravato"
 
@@ -515,9 +516,9 @@ def test_the_end_shows_the_summary_then_the_estimate_then_the_call_script():
     # Out of network at $885 with $600 allowed: $285 billed above the allowed amount each time.
     assert all(s.patient >= 285 for s in estimate.low.per_session)
     assert [b.label for b in chat.last.buttons] == ["download", "logcall", "review", "reset"]
-    (sent,) = chat.send(Press(MENU, value="download"))
+    (sent,) = chat.send(Menu("download"))
     assert sent.attachments == ("callscript_document",)
-    (table,) = chat.send(Press(MENU, value="table"))
+    (table,) = chat.send(Menu("table"))
     assert table.template == "estimate_table"
 
 
@@ -541,7 +542,7 @@ def test_an_answer_that_no_longer_applies_is_left_out_of_the_estimate():
     chat = Chat()
     chat.begin()
     walk(chat, SPRAVATO_COINSURANCE)
-    chat.send(Press(EDIT, "network"))
+    chat.send(Edit("network"))
     chat.tap("in")
     answers = chat.reply("estimate").context["answers"]
     assert "allowed_per_session" not in answers  # asked only out of network
@@ -634,7 +635,7 @@ def test_a_call_date_in_the_future_is_refused():
     chat.tap("clinic")
     chat.say("12/31/2099")
     assert chat.last.context["error"]["code"] == "in_the_future"
-    assert chat.case.call["answers"] == {"call_party": "clinic"}
+    assert chat.case.call.answers == {"call_party": "clinic"}
 
 
 def test_choosing_answers_on_a_call_and_cancelling_a_call():
@@ -651,7 +652,7 @@ def test_choosing_answers_on_a_call_and_cancelling_a_call():
     chat.tap("unknown")
     assert "callwalk" not in {b.label for b in chat.last.buttons}  # nothing unknown but coverage
     chat.tap("callpick")
-    chat.send(Press(EDIT, "deductible"))
+    chat.send(Edit("deductible"))
     chat.say("$2,000")
     assert chat.last.template == "answers"  # back to the list to pick another
     chat.tap("calldone")
@@ -663,9 +664,9 @@ def test_choosing_answers_on_a_call_and_cancelling_a_call():
 def test_a_press_for_a_call_question_outside_a_call_is_closed():
     chat = Chat()
     chat.begin()
-    (reply,) = chat.send(Press(ANSWER, "call_party", "insurer"))
+    (reply,) = chat.send(Answer("call_party", "insurer"))
     assert reply.template == "closed"
-    (reply,) = chat.send(Press(MENU, value="calldone"))
+    (reply,) = chat.send(Menu("calldone"))
     assert reply.template == "closed"
 
 
@@ -705,7 +706,7 @@ def test_a_pending_authorization_offers_a_reminder_to_check_on_it():
     chat = Chat()
     log_pa_call(chat, "pending", "PA-1")
     offers = {b.label: b.press for b in chat.last.buttons if b.label.startswith("remind_")}
-    assert offers["remind_pa_pending"].value == "2026-12-03"  # a week later
+    assert offers["remind_pa_pending"].day == "2026-12-03"  # a week later
     chat.send(offers["remind_pa_pending"])
     (reminder,) = chat.case.reminders
     assert reminder["kind"] == "pa_pending" and reminder["due"] == "2026-12-03"
@@ -719,7 +720,7 @@ def test_a_denial_offers_a_reminder_well_before_the_appeal_deadline():
     log_pa_call(chat, "denied", "skip", "11/20/2026")
     offer = next(b.press for b in chat.last.buttons if b.label == "remind_appeal")
     # 180 days from the letter is 2027-05-19; the reminder comes 30 days before.
-    assert offer.value == "2027-04-19"
+    assert offer.day == "2027-04-19"
     chat.send(offer)
     assert chat.case.reminders[0]["params"]["deadline"] == "2027-05-19"
 
@@ -727,11 +728,11 @@ def test_a_denial_offers_a_reminder_well_before_the_appeal_deadline():
 @pytest.mark.parametrize(
     "press",
     [
-        Press("t", "call", "2026-11-26"),  # today: not in the future
-        Press("t", "call", "2028-01-01"),  # more than a year ahead
-        Press("t", "party", "2026-12-01"),  # no such kind
-        Press("t", "call", "soon"),
-        Press("x", value="1"),  # no such reminder
+        Remind("call", "2026-11-26"),  # today: not in the future
+        Remind("call", "2028-01-01"),  # more than a year ahead
+        Remind("party", "2026-12-01"),  # no such kind
+        Remind("call", "soon"),
+        CancelReminder("1"),  # no such reminder
     ],
 )
 def test_forged_reminder_buttons_are_closed(press):
@@ -745,7 +746,7 @@ def test_reminders_are_listed_cancelled_and_delivered_once_when_due():
     chat = Chat()
     (listing,) = chat.send(Reminders())
     offers = [b.press for b in listing.buttons if b.label == "remind_call"]
-    assert [p.value for p in offers] == ["2026-11-27", "2026-11-29", "2026-12-03"]
+    assert [p.day for p in offers] == ["2026-11-27", "2026-11-29", "2026-12-03"]
     chat.send(offers[0])
     chat.send(offers[2])
     (listing,) = chat.send(Reminders())

@@ -20,25 +20,25 @@ from telegram_standin import utf16_length as utf16
 from bot.calls import FORMS
 from bot.clinics import MAX_CLINICS, NAME_LENGTH
 from bot.engine import (
-    ANSWER,
-    CLINIC_PRESS,
-    CONFIRM,
-    EDIT,
-    KEEP,
-    MENU,
+    Answer,
     Back,
     Calls,
     CallScript,
     Case,
     Cases,
+    ClinicButton,
     Clinics,
+    Confirm,
     Delete,
     DeliverDue,
+    Edit,
     Estimate,
     Event,
     Export,
     Help,
+    Keep,
     LogCall,
+    Menu,
     Press,
     Reminders,
     Reply,
@@ -114,7 +114,7 @@ ENTITY_RE = re.compile(r"&(#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
 
 def tap(question: str, value: str = UNKNOWN) -> Press:
     """The press of an answer button."""
-    return Press(ANSWER, question, value)
+    return Answer(question, value)
 
 
 class Chat:
@@ -169,14 +169,14 @@ def spravato_chat(names: dict[str, str]) -> Chat:
     """Spravato, a separate mental health company, out of network, coinsurance; then menus."""
     chat = Chat()
     chat.send(Start())
-    chat.send(Press(MENU, value="begin"))
+    chat.send(Menu("begin"))
     chat.answer("treatment", tap("treatment", "spravato"))
     chat.answer("insurer", "   ", "x" * 101, names["insurer"])
     chat.answer("plan_type", "maybe", tap("plan_type", "hmo"))
     chat.answer("bh_carveout", "yes")
     chat.answer("bh_company", names["bh_company"])
     chat.send(Text("some days I want to die"))
-    chat.send(Press(MENU, value="continue"))  # the crisis reply's way back
+    chat.send(Menu("continue"))  # the crisis reply's way back
     chat.answer("coverage", "yes")
     chat.answer("benefit", tap("benefit", "medical"))
     chat.answer("preauth", tap("preauth", "yes"))
@@ -184,9 +184,9 @@ def spravato_chat(names: dict[str, str]) -> Chat:
     chat.answer("trials", "many", "99", "2.5", "-5", tap("trials", "2"))
     chat.answer("clinic", names["clinic"])
     chat.send(Back())
-    chat.answer("clinic", Press(KEEP, "clinic"))
+    chat.answer("clinic", Keep("clinic"))
     chat.send(Start())
-    chat.send(Press(MENU, value="continue"))
+    chat.send(Menu("continue"))
     chat.answer("network", tap("network", "out"))
     chat.answer("network_options", tap("network_options", "no"))
     chat.answer("deductible", "abc", "1,5", "12.345", "$2,000,000", "$1,500")
@@ -200,19 +200,19 @@ def spravato_chat(names: dict[str, str]) -> Chat:
     chat.answer("sessions", tap("sessions", "8"))
     assert "summary" in {reply.template for reply in chat.last}
 
-    chat.send(Press(MENU, value="table"))
-    chat.send(Press(MENU, value="download"))
+    chat.send(Menu("table"))
+    chat.send(Menu("download"))
     chat.send(Estimate())
     chat.send(CallScript())
     chat.send(Export())
     chat.send(Delete())
-    chat.send(Press(CONFIRM, "delete", "no"))
+    chat.send(Confirm("delete", "no"))
     chat.send(Text("hello again"))
     chat.send(Start())
     chat.send(Review())
-    chat.send(Press(EDIT, "deductible"))
-    chat.answer("deductible", Press(KEEP, "deductible"))
-    chat.send(Press(EDIT, "clinic"))
+    chat.send(Edit("deductible"))
+    chat.answer("deductible", Keep("deductible"))
+    chat.send(Edit("clinic"))
     chat.send(Back())
     chat.send(Help())
     chat.send(Help(unknown_command=True))
@@ -220,9 +220,9 @@ def spravato_chat(names: dict[str, str]) -> Chat:
     chat.send(Unsupported(edited=True))
     chat.send(tap("treatment", "spravato"))
     chat.send(Reset())
-    chat.send(Press(CONFIRM, "reset", "no"))
+    chat.send(Confirm("reset", "no"))
     chat.send(Reset())
-    chat.send(Press(CONFIRM, "reset", "yes"))
+    chat.send(Confirm("reset", "yes"))
     return chat
 
 
@@ -232,7 +232,7 @@ def iv_chat() -> Chat:
     chat.send(Start())
     chat.send(Review())  # nothing answered yet
     chat.send(Help())
-    chat.send(Press(MENU, value="begin"))
+    chat.send(Menu("begin"))
     chat.answer("treatment", tap("treatment", "iv_ketamine"))
     chat.answer("insurer", tap("insurer"))
     chat.answer("plan_type", "ppo")
@@ -252,7 +252,7 @@ def iv_chat() -> Chat:
     chat.answer("sessions", "6")
     assert "summary" in {reply.template for reply in chat.last}
     chat.send(Delete())
-    chat.send(Press(CONFIRM, "delete", "yes"))
+    chat.send(Confirm("delete", "yes"))
     return chat
 
 
@@ -260,7 +260,7 @@ def unknown_chat() -> Chat:
     """Answers "I don't know yet" to every question."""
     chat = Chat()
     chat.send(Start())
-    chat.send(Press(MENU, value="begin"))
+    chat.send(Menu("begin"))
     while chat.asking:
         question = FLOW[chat.asking]
         offered = question.unknown_value in question.choices
@@ -275,17 +275,17 @@ def calls_chat(names: dict[str, str]) -> Chat:
     chat.send(Calls())  # none yet
     chat.send(LogCall())
     chat.answer("call_party", tap("call_party", "insurer"))
-    chat.send(Press(MENU, value="callcancel"))
+    chat.send(Menu("callcancel"))
     chat.send(LogCall())
     chat.answer("call_party", tap("call_party", "bh_company"))
     chat.answer("call_date", "2025-13-45", "12/31/2099", tap("call_date", "today"))
     chat.answer("call_rep", names["clinic"])
     chat.answer("call_reference", names["insurer"])
-    chat.send(Press(MENU, value="callwalk"))
+    chat.send(Menu("callwalk"))
     chat.answer("treatment", tap("treatment", "spravato"))
     chat.answer("insurer", names["insurer"])
     chat.answer("plan_type", tap("plan_type", "ppo"))
-    chat.send(Press(MENU, value="calldone"))
+    chat.send(Menu("calldone"))
     chat.answer("pa_status", tap("pa_status", "approved"))
     chat.answer("pa_number", names["bh_company"])
     chat.answer("pa_sessions", "12")
@@ -298,10 +298,10 @@ def calls_chat(names: dict[str, str]) -> Chat:
     chat.answer("call_date", "3/1")
     chat.answer("call_rep", tap("call_rep"))
     chat.answer("call_reference", tap("call_reference"))
-    chat.send(Press(MENU, value="callpick"))
-    chat.send(Press(EDIT, "coverage"))
+    chat.send(Menu("callpick"))
+    chat.send(Edit("coverage"))
     chat.answer("coverage", tap("coverage", "no"))
-    chat.send(Press(MENU, value="calldone"))
+    chat.send(Menu("calldone"))
     chat.answer("pa_status", tap("pa_status", "denied"))
     chat.answer("pa_number", tap("pa_number"))
     chat.answer("pa_letter_date", "2/20/2025")
@@ -317,7 +317,7 @@ def calls_chat(names: dict[str, str]) -> Chat:
     chat.send(Calls())
     chat.send(Cases())  # none yet
     chat.send(Reset())
-    chat.send(Press(CONFIRM, "reset", "yes"))
+    chat.send(Confirm("reset", "yes"))
     chat.send(Cases())
     return chat
 
@@ -327,10 +327,10 @@ def clinics_chat(names: dict[str, str]) -> Chat:
     name = names["clinic"][:NAME_LENGTH]
     chat = Chat()
     chat.send(Clinics())  # none yet, before any answer
-    chat.send(Press(MENU, value="begin"))
+    chat.send(Menu("begin"))
     chat.answer("treatment", tap("treatment", "iv_ketamine"))
     chat.send(Clinics())
-    chat.send(Press(CLINIC_PRESS, "", "add"))
+    chat.send(ClinicButton("", "add"))
     chat.answer("clinic_name", "", name)
     chat.answer("clinic_network", tap("clinic_network", "out"))
     chat.answer("clinic_pricing", tap("clinic_pricing", "package"))
@@ -339,43 +339,43 @@ def clinics_chat(names: dict[str, str]) -> Chat:
     chat.answer("clinic_after_price", tap("clinic_after_price"))
     chat.answer("clinic_allowed", tap("clinic_allowed"))
     chat.answer("clinic_note", names["insurer"])
-    chat.send(Press(CLINIC_PRESS, "", "add"))
+    chat.send(ClinicButton("", "add"))
     chat.answer("clinic_name", "Half")
     chat.send(Back())
-    chat.send(Press(CLINIC_PRESS, "", "cancel"))
-    chat.send(Press(CLINIC_PRESS, "", "add"))
+    chat.send(ClinicButton("", "cancel"))
+    chat.send(ClinicButton("", "add"))
     chat.answer("clinic_name", "In Town")
     chat.send(Start())  # leaves the form half-way
-    chat.send(Press(CLINIC_PRESS, "", "resume"))
+    chat.send(ClinicButton("", "resume"))
     chat.answer("clinic_network", tap("clinic_network", "in"))
     chat.answer("clinic_pricing", tap("clinic_pricing", "session"))
     chat.answer("clinic_price", "$450")
     chat.answer("clinic_allowed", "$380")
     chat.answer("clinic_note", tap("clinic_note"))
-    chat.send(Press(CLINIC_PRESS, "1", "show"))
-    chat.send(Press(CLINIC_PRESS, "1", "choose"))
-    chat.send(Press(CLINIC_PRESS, "1", "show"))
-    chat.send(Press(CLINIC_PRESS, "1", "edit"))
-    chat.answer("clinic_name", Press(KEEP, "clinic_name"))
+    chat.send(ClinicButton("1", "show"))
+    chat.send(ClinicButton("1", "choose"))
+    chat.send(ClinicButton("1", "show"))
+    chat.send(ClinicButton("1", "edit"))
+    chat.answer("clinic_name", Keep("clinic_name"))
     chat.answer("clinic_network", tap("clinic_network", "unknown"))
     while chat.asking:
-        chat.answer(chat.asking, Press(KEEP, chat.asking))
+        chat.answer(chat.asking, Keep(chat.asking))
     chat.send(Estimate())
-    chat.send(Press(MENU, value="table"))
+    chat.send(Menu("table"))
     chat.send(CallScript())
-    chat.send(Press(CLINIC_PRESS, "2", "remove"))
-    chat.send(Press(CONFIRM, "clinic2", "no"))
-    chat.send(Press(CLINIC_PRESS, "2", "remove"))
-    chat.send(Press(CONFIRM, "clinic2", "yes"))
+    chat.send(ClinicButton("2", "remove"))
+    chat.send(Confirm("clinic2", "no"))
+    chat.send(ClinicButton("2", "remove"))
+    chat.send(Confirm("clinic2", "yes"))
     for number in range(MAX_CLINICS - 1):
-        chat.send(Press(CLINIC_PRESS, "", "add"))
+        chat.send(ClinicButton("", "add"))
         chat.answer("clinic_name", f"{name[:50]} {number}")
         chat.answer("clinic_network", tap("clinic_network", "in"))
         chat.answer("clinic_pricing", tap("clinic_pricing", "session"))
         chat.answer("clinic_price", f"{300 + number}")
         chat.answer("clinic_allowed", tap("clinic_allowed"))
         chat.answer("clinic_note", tap("clinic_note"))
-    chat.send(Press(CLINIC_PRESS, "", "add"))  # the limit
+    chat.send(ClinicButton("", "add"))  # the limit
     chat.send(Export())
     return chat
 
