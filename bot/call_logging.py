@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot import reminding
 from bot.calls import AUTHORIZATION, CALL_DETAILS, form_of
-from bot.case import LOGGING, UNKNOWN_VALUES, Draft
+from bot.case import LOGGING, Draft
 from bot.events import Edit, Menu, Press
 from bot.flow import UNKNOWN, Flow, Question
 from bot.modes import Mode
@@ -150,18 +150,16 @@ class LoggingCall(Mode):
 
     def unknown_after(self, after: str | None) -> Question | None:
         """The next question that applies and is still unknown, after `after` in flow order."""
-        values = self.turn.values()
+        flow, values = self.turn.flow, self.turn.values()
 
         def known(question: Question) -> bool:
-            return values.get(question.id, UNKNOWN) not in UNKNOWN_VALUES
+            return not flow.is_unknown(question.id, values.get(question.id))
 
-        return self.turn.flow.after(values, after, skip=known)
+        return flow.after(values, after, skip=known)
 
     def unknown_count(self) -> int:
-        values = self.turn.values()
-        return sum(
-            values.get(q.id, UNKNOWN) in UNKNOWN_VALUES for q in self.turn.flow.applicable(values)
-        )
+        flow, values = self.turn.flow, self.turn.values()
+        return sum(flow.is_unknown(q.id, values.get(q.id)) for q in flow.applicable(values))
 
     def answers_menu(self) -> None:
         self.set_cursor(ANSWERS, None)

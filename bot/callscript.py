@@ -17,10 +17,18 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot.flow import UNKNOWN, Answers, Flow
+from bot.answers import Said
+from bot.flow import (
+    GOVERNMENT_PLANS,
+    IM_KETAMINE,
+    IV_KETAMINE,
+    SPRAVATO,
+    UNKNOWN,
+    UNSURE,
+    Answers,
+    Flow,
+)
 
-SPRAVATO, IV_KETAMINE, IM_KETAMINE, UNSURE = "spravato", "iv_ketamine", "im_ketamine", "unsure"
-GOVERNMENT_PLANS = ("medicare", "medicaid")
 REFERRAL_PLANS = ("hmo", "pos")
 USUAL_MINIMUM_TRIALS = 2
 
@@ -101,23 +109,22 @@ class _Facts:
 
     def __init__(self, answers: Answers) -> None:
         self.answers = answers
-        treatment = answers.get("treatment")
-        self.treatment = treatment if treatment in (SPRAVATO, IV_KETAMINE, IM_KETAMINE) else UNSURE
+        self.said = Said(answers, FLOW)
+        self.treatment = self.said.choice("treatment") or UNSURE
         self.spravato = self.treatment in (SPRAVATO, UNSURE)
         self.ketamine = self.treatment in (IV_KETAMINE, IM_KETAMINE, UNSURE)
         self.plan = answers.get("plan_type")
         # Answers not settled yet do not rule out the questions that depend on them.
-        self.settled = {k: v for k, v in answers.items() if v not in (UNKNOWN, UNSURE)}
+        self.settled = {k: v for k, v in answers.items() if self.said.known(k)}
 
     def unknown(self, question: str) -> bool:
-        return self.answers.get(question, UNKNOWN) in (UNKNOWN, UNSURE)
+        return not self.said.known(question)
 
     def __getitem__(self, question: str) -> object:
         return self.answers.get(question, UNKNOWN)
 
     def trials(self) -> int | None:
-        value = self.answers.get("trials")
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        return self.said.count("trials")
 
     def ask(self, item: str, *settles: str, depends: tuple[str, ...] = ()) -> Ask:
         """An ask item; unknown when what it settles or depends on is unknown."""

@@ -10,12 +10,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot.flow import UNKNOWN, Flow
+from bot.flow import Flow
 
 NEW, ASKING, EDITING, DONE, LOGGING = "new", "asking", "editing", "done", "logging"
 CLINIC = "clinic"
 """Mode while a clinic is being added or changed."""
-UNKNOWN_VALUES = (UNKNOWN, "unsure")
 
 
 @dataclass

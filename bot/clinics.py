@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from bot.answers import CENT
 from bot.flow import UNKNOWN, Flow, Kind, Question, only
 
 MAX_CLINICS = 20
@@ -24,7 +25,6 @@ MAX_PACKAGE_TOTAL = 100_000
 MAX_PACKAGE_SESSIONS = 60
 NAME_LENGTH = 60
 NOTE_LENGTH = 200
-CENT = Decimal("0.01")
 
 CLINIC_FORM = Flow(
     (

@@ -23,8 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from bot.clinics import CENT, MAX_PRICE, Clinic
-from bot.estimate import ZERO, Estimate, cents, estimate, totals
+from bot.answers import CENT, cents
+from bot.clinics import MAX_PRICE, Clinic
+from bot.estimate import ZERO, Estimate, estimate, totals
 
 LOW, HIGH = 0, 1
 """Index of the cheapest and the dearest case in a (low, high) pair."""

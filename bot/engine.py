@@ -285,7 +285,9 @@ class Turn:
         self.show(
             "summary",
             rows=rows,
-            unknown=[qid for qid, value in rows if value in (UNKNOWN, "unsure")],
+            unknown=[
+                q for q, value in rows if value is not None and self.flow.is_unknown(q, value)
+            ],
             answers=values,
         )
         self.estimate()

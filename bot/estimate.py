@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
+from bot.answers import Said, cents
 from bot.clinics import Package
-from bot.flow import UNKNOWN
+from bot.flow import IM_KETAMINE, IV_KETAMINE, SPRAVATO, UNKNOWN, UNSURE
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 FEDERAL_OOP_CAP = Decimal("10600.00")
@@ -30,17 +30,17 @@ COPAY_BOUNDS = (ZERO, Decimal("100.00"))
 # Prices seen in the domain notes: Spravato's 2019 list price per session (56 or 84 mg), and
 # the consumer-guide range per IV infusion (used for IM too: no better figure is known).
 PRICE_BOUNDS = {
-    "spravato": (Decimal("590.00"), Decimal("885.00")),
-    "iv_ketamine": (Decimal("400.00"), Decimal("800.00")),
-    "im_ketamine": (Decimal("400.00"), Decimal("800.00")),
-    "unsure": (Decimal("400.00"), Decimal("885.00")),
+    SPRAVATO: (Decimal("590.00"), Decimal("885.00")),
+    IV_KETAMINE: (Decimal("400.00"), Decimal("800.00")),
+    IM_KETAMINE: (Decimal("400.00"), Decimal("800.00")),
+    UNSURE: (Decimal("400.00"), Decimal("885.00")),
 }
 # Spravato's first month is 8 sessions; an IV series is commonly about 6.
 SESSION_BOUNDS = {
-    "spravato": (8, 8),
-    "iv_ketamine": (6, 6),
-    "im_ketamine": (6, 6),
-    "unsure": (6, 8),
+    SPRAVATO: (8, 8),
+    IV_KETAMINE: (6, 6),
+    IM_KETAMINE: (6, 6),
+    UNSURE: (6, 8),
 }
 
 LOW, HIGH = "low", "high"
@@ -262,20 +262,6 @@ def totals(
     return tuple(case.schedule(dict.fromkeys(unknowns, side)).patient_total for side in (LOW, HIGH))
 
 
-def cents(amount: Decimal) -> Decimal:
-    """`amount` to the cent, half up (how every amount here is rounded)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _money(value: object) -> Decimal | None:
-    if value is None or value == UNKNOWN:
-        return None
-    try:
-        return cents(Decimal(str(value)))
-    except InvalidOperation:
-        return None
-
-
 @dataclass(frozen=True)
 class _Known:
     """What the answers say, with None for what is not known."""
@@ -290,32 +276,23 @@ class _Known:
 
     @classmethod
     def from_answers(cls, answers: Mapping[str, object], package: Package | None = None) -> _Known:
-        def choice(question: str, options: tuple[str, ...]) -> str | None:
-            value = answers.get(question)
-            return value if value in options else None
-
-        values: dict[str, Decimal | int | None] = {
-            name: _money(answers.get(name)) for name in MONEY_FIELDS
-        }
-        for name in PERCENT_FIELDS:
-            percent = _money(answers.get(name))
-            values[name] = None if percent is None else percent.normalize()
-        sessions = answers.get("sessions")
-        valid = isinstance(sessions, int) and not isinstance(sessions, bool) and sessions > 0
-        values["sessions"] = sessions if valid else None
+        said = Said(answers)
+        values: dict[str, Decimal | int | None] = {name: said.money(name) for name in MONEY_FIELDS}
+        values |= {name: said.percent(name) for name in PERCENT_FIELDS}
+        sessions = values["sessions"] = said.count("sessions") or None  # 0 sessions: not known
         if (
             package
             and values["price_per_session"] is None
-            and valid
+            and sessions is not None
             and sessions <= package.sessions
         ):
             # Every planned session is in the package: the price after it plays no part.
             values["price_per_session"] = max(package.parts())
         return cls(
-            treatment=choice("treatment", tuple(PRICE_BOUNDS)) or "unsure",
-            coverage=choice("coverage", ("yes", "no")),
-            network=choice("network", ("in", "out")),
-            cost_sharing=choice("cost_sharing", ("coinsurance", "copay")),
+            treatment=said.choice("treatment") or UNSURE,
+            coverage=said.choice("coverage"),
+            network=said.choice("network"),
+            cost_sharing=said.choice("cost_sharing"),
             values=values,
             package=package,
         )
@@ -395,7 +372,7 @@ class _Known:
         if "price_per_session" in unknowns:
             low, high = PRICE_BOUNDS[self.treatment]
             found.append(Assumption("price_range", {"low": low, "high": high}))
-        if self.treatment == "spravato":
+        if self.treatment == SPRAVATO:
             found.append(Assumption("spravato_price_is_all_in"))
         if "sessions" in unknowns:
             low, high = SESSION_BOUNDS[self.treatment]

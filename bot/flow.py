@@ -13,6 +13,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 UNKNOWN = "unknown"
+"""What "I don't know (yet)" is stored as, for every question but the treatment's."""
+
+SPRAVATO, IV_KETAMINE, IM_KETAMINE = "spravato", "iv_ketamine", "im_ketamine"
+TREATMENTS = (SPRAVATO, IV_KETAMINE, IM_KETAMINE)
+UNSURE = "unsure"
+"""The treatment's "not sure yet"."""
+MEDICARE, MEDICAID, HDHP = "medicare", "medicaid", "hdhp"
+GOVERNMENT_PLANS = (MEDICARE, MEDICAID)
+PLAN_TYPES = ("hmo", "ppo", "epo", "pos", HDHP, MEDICARE, MEDICAID, "other")
 
 Answers = Mapping[str, object]
 """Question id -> stored value, for the questions answered so far."""
@@ -90,30 +99,21 @@ YES_NO = ("yes", "no")
 
 def _sessions_suggestion(answers: Answers) -> tuple[str, ...]:
     # Spravato's first month is 8 sessions (twice weekly); an IV series is about 6.
-    if answers.get("treatment") == "spravato":
+    if answers.get("treatment") == SPRAVATO:
         return ("8",)
-    if answers.get("treatment") in ("iv_ketamine", "im_ketamine"):
+    if answers.get("treatment") in (IV_KETAMINE, IM_KETAMINE):
         return ("6",)
     return ("6", "8")
 
 
 FLOW: tuple[Question, ...] = (
-    Question(
-        "treatment",
-        Kind.CHOICE,
-        ("spravato", "iv_ketamine", "im_ketamine", "unsure"),
-        unknown_value="unsure",
-    ),
+    Question("treatment", Kind.CHOICE, (*TREATMENTS, UNSURE), unknown_value=UNSURE),
     Question("insurer", Kind.TEXT),
-    Question(
-        "plan_type",
-        Kind.CHOICE,
-        ("hmo", "ppo", "epo", "pos", "hdhp", "medicare", "medicaid", "other"),
-    ),
+    Question("plan_type", Kind.CHOICE, PLAN_TYPES),
     Question("bh_carveout", Kind.CHOICE, YES_NO),
     Question("bh_company", Kind.TEXT, when=only("bh_carveout", "yes")),
     Question("coverage", Kind.CHOICE, YES_NO),
-    Question("benefit", Kind.CHOICE, ("medical", "pharmacy"), when=only("treatment", "spravato")),
+    Question("benefit", Kind.CHOICE, ("medical", "pharmacy"), when=only("treatment", SPRAVATO)),
     Question("preauth", Kind.CHOICE, YES_NO),
     Question("referral", Kind.CHOICE, YES_NO),
     Question("trials", Kind.COUNT, maximum=30, suggest=lambda answers: ("1", "2", "3", "4")),
@@ -161,6 +161,12 @@ class Flow:
 
     def get(self, question_id: str | None) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    def is_unknown(self, question_id: str, value: object) -> bool:
+        """Whether `value` (None: not answered) leaves the question unknown."""
+        question = self.get(question_id)
+        unknown = question.unknown_value if question else None
+        return value is None or value == UNKNOWN or (unknown is not None and value == unknown)
 
     def __contains__(self, question_id: object) -> bool:
         return any(q.id == question_id for q in self.questions)

@@ -21,16 +21,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.answers import Said
 from bot.estimate import Estimate
+from bot.flow import GOVERNMENT_PLANS, HDHP, SPRAVATO
 
 HIGH_COST = Decimal("1000.00")
 """At or above this for the patient in the dearest case, the section shows even when covered."""
 
-GOVERNMENT_PLANS = ("medicare", "medicaid")
-"""Not commercial insurance: no manufacturer savings program, no employer FSA."""
-PLAN_TYPES = ("hmo", "ppo", "epo", "pos", "hdhp", *GOVERNMENT_PLANS, "other")
-HSA_PLAN = "hdhp"
-"""An HSA needs an HSA-eligible high-deductible plan."""
 
 # The item ids, in the order they are shown.
 GOOD_FAITH_ESTIMATE = "good_faith_estimate"
@@ -54,14 +51,11 @@ class Facts:
 
     @classmethod
     def of(cls, answers: Mapping[str, object], estimate: Estimate) -> Facts:
-        def choice(question: str, options: tuple[str, ...]) -> str | None:
-            value = answers.get(question)
-            return value if isinstance(value, str) and value in options else None
-
+        said = Said(answers)
         return cls(
-            treatment=choice("treatment", ("spravato", "iv_ketamine", "im_ketamine")),
-            plan_type=choice("plan_type", PLAN_TYPES),
-            network=choice("network", ("in", "out")),
+            treatment=said.choice("treatment"),
+            plan_type=said.choice("plan_type"),
+            network=said.choice("network"),
             covered=estimate.covered,
         )
 
@@ -72,7 +66,8 @@ class Facts:
 
     @property
     def commercial(self) -> bool:
-        """Not Medicare or Medicaid (an unknown plan type may be commercial)."""
+        """Not Medicare or Medicaid (an unknown plan type may be commercial): no manufacturer
+        savings program, no employer FSA."""
         return self.plan_type not in GOVERNMENT_PLANS
 
 
@@ -82,12 +77,12 @@ RULES: tuple[Rule, ...] = (
     # No Surprises Act: uninsured and self-pay patients (domain notes, section 5).
     (GOOD_FAITH_ESTIMATE, lambda f: f.pays_self),
     # Spravato withMe savings: commercially insured patients only (domain notes, section 2).
-    (SPRAVATO_SAVINGS, lambda f: f.treatment == "spravato" and f.commercial),
+    (SPRAVATO_SAVINGS, lambda f: f.treatment == SPRAVATO and f.commercial),
     # Out-of-network reimbursement: only for a treatment the plan covers (or may).
     (SUPERBILL, lambda f: f.network != "in" and f.covered in ("yes", "unknown")),
     # An HSA needs an HSA-eligible high-deductible plan; an FSA is offered by employers.
-    (HSA_FSA, lambda f: f.plan_type == HSA_PLAN),
-    (FSA, lambda f: f.commercial and f.plan_type != HSA_PLAN),
+    (HSA_FSA, lambda f: f.plan_type == HDHP),
+    (FSA, lambda f: f.commercial and f.plan_type != HDHP),
     (ASK_CLINIC, lambda f: True),
 )
 ITEM_IDS = tuple(item for item, _ in RULES)

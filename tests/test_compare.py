@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.clinics import CENT, Clinic, Package
+from bot.answers import CENT
+from bot.clinics import Clinic, Package
 from bot.compare import Comparison, Lever, clinic_answers, compare
 from bot.estimate import estimate, totals
 from bot.flow import UNKNOWN
