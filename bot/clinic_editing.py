@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.case import CLINIC, Draft
 from bot.clinics import CLINIC_FORM, MAX_CLINICS, Clinic, clinics_of
-from bot.compare import clinic_answers, clinic_estimate, compare
-from bot.estimate import Estimate, estimate
+from bot.compare import clinic_answers, clinic_estimate, compare, estimate_at
+from bot.estimate import Estimate
 from bot.events import BackFrom, ClinicButton, Menu, Press
 from bot.flow import Question
 from bot.modes import Mode
@@ -43,9 +43,7 @@ def chosen(turn: Turn) -> Clinic | None:
 
 def case_estimate(turn: Turn) -> Estimate:
     """The estimate for the answers, priced at the chosen clinic if there is one."""
-    answers = turn.current_answers()
-    clinic = chosen(turn)
-    return estimate(answers) if clinic is None else clinic_estimate(answers, clinic)
+    return estimate_at(turn.current_answers(), chosen(turn))
 
 
 # -- the list and one clinic --

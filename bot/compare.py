@@ -100,6 +100,11 @@ def clinic_estimate(answers: Mapping[str, object], clinic: Clinic) -> Estimate:
     return estimate(clinic_answers(answers, clinic), clinic.package)
 
 
+def estimate_at(answers: Mapping[str, object], clinic: Clinic | None) -> Estimate:
+    """The estimate for the answers, priced at the clinic chosen if there is one."""
+    return estimate(answers) if clinic is None else clinic_estimate(answers, clinic)
+
+
 def compare(answers: Mapping[str, object], clinics: list[Clinic]) -> Comparison:
     """Cost every clinic for the same plan and sessions, and rank them for the patient."""
     order = {clinic.id: index for index, clinic in enumerate(clinics)}

@@ -89,7 +89,7 @@ class Conversation:
         changed = days != reminder_days(before) or isinstance(event, engine.DeliverDue)
         if changed and self.reminder_index is not None:
             self.reminder_index.set(key, days)
-        replies = [_with_record(reply, record) for reply in outcome.replies]
+        replies = [with_record(reply, record) for reply in outcome.replies]
         return Turn(replies, days if changed else None)
 
     def case(self, key: str) -> Case:
@@ -118,8 +118,12 @@ def reminder_days(case: Case) -> list[str]:
     return sorted({r["due"] for r in case.reminders if not r.get("sent_at")})
 
 
-def _with_record(reply: Reply, record: dict[str, Any]) -> Reply:
+def with_record(reply: Reply, record: dict[str, Any]) -> Reply:
     """Give an export everything stored about the user: the whole record, not just the case."""
-    if "export" not in reply.attachments:
+    if not any(a.document == "export" for a in reply.attachments):
         return reply
-    return replace(reply, context={**reply.context, "record": record})
+    attachments = tuple(
+        replace(a, context={**a.context, "record": record}) if a.document == "export" else a
+        for a in reply.attachments
+    )
+    return replace(reply, attachments=attachments)

@@ -19,6 +19,7 @@ from bot.callscript import build_call_script
 from bot.case import ASKING, CLINIC, DONE, EDITING, LOGGING, NEW, Case, Draft
 from bot.clinic_editing import REMOVING, EnteringClinic
 from bot.crisis import Crisis, detect
+from bot.documents import Sources, attach
 from bot.events import (
     COMMANDS,
     MENU_ITEMS,
@@ -331,9 +332,13 @@ class Turn:
         self.show("callscript", buttons=buttons, script=build_call_script(answers), answers=answers)
 
     def download(self) -> None:
-        answers = self.current_answers()
-        context = {"script": build_call_script(answers), "answers": answers}
-        self.replies.append(Reply("callscript_sent", context, attachments=("callscript_document",)))
+        self.send_documents("callscript_sent", "callscript")
+
+    def send_documents(self, template: str, *documents: str) -> None:
+        """A message with documents built from the case attached."""
+        clinic = clinic_editing.chosen(self)
+        sources = Sources(self.current_answers(), clinic, self.now)
+        self.replies.append(Reply(template, attachments=attach(sources, *documents)))
 
     def welcome(self) -> None:
         if not self.case.answers:
@@ -605,18 +610,7 @@ class Turn:
 
     def export(self) -> None:
         """Everything stored, as a JSON file, with the call script and estimate to print."""
-        answers = self.current_answers()
-        result = clinic_editing.case_estimate(self)
-        context = {
-            "answers": answers,
-            "script": build_call_script(answers),
-            "estimate": result,
-            "paying": financial_help(answers, result),
-            "clinic": clinic_editing.chosen(self),
-            "exported_at": self.now,
-        }
-        attachments = ("export", "callscript_document", "estimate_document")
-        self.replies.append(Reply("export_sent", context, attachments=attachments))
+        self.send_documents("export_sent", "export", "callscript", "estimate")
 
     def confirm_delete(self, confirmed: bool) -> None:
         self.case.confirming = None

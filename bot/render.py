@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from bot.calls import form_of
+from bot.documents import DOCUMENTS, File
 from bot.flow import Flow
 from bot.replies import Button, Reply
 
@@ -36,12 +37,6 @@ _GROUPED = ("choice", "suggestion", "edit")
 
 MESSAGE_LIMIT = 4096
 """Telegram's limit on a message's length, in UTF-16 code units."""
-ATTACHMENT_FILES = {
-    "callscript_document": "call-script.txt",
-    "estimate_document": "estimate.txt",
-    "export": "my-data.json",
-}
-"""The file name each attachment template is sent as."""
 
 
 @dataclass(frozen=True)
@@ -115,12 +110,14 @@ class Renderer:
         env = self.html if markup == "html" else self.text
         return env.get_template(f"{template}.j2").render(**context).strip()
 
-    def attachments(self, reply: Reply) -> list[tuple[str, bytes]]:
-        """The file name and content of each document a reply carries."""
-        return [
-            (ATTACHMENT_FILES[name], (self.message(name, "text", **reply.context) + "\n").encode())
-            for name in reply.attachments
-        ]
+    def attachments(self, reply: Reply) -> list[File]:
+        """Each document a reply carries, made (the text ones with the plain-text templates)."""
+        files = []
+        for attachment in reply.attachments:
+            document = DOCUMENTS[attachment.document]
+            text = self.message(document.template, "text", **attachment.context) + "\n"
+            files.append(File(document.filename, document.media_type, text.encode()))
+        return files
 
     def label(self, button: Button) -> str:
         """A button's label, in plain text."""

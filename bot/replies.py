@@ -29,5 +29,14 @@ class Reply:
     """Shown in place of the message whose button was pressed (Telegram edits it)."""
     notice: bool = False
     """A short notice (Telegram shows it as the answer to the button press)."""
-    attachments: tuple[str, ...] = ()
-    """Documents to send with this message: the templates that render them (plain text)."""
+    attachments: tuple[Attachment, ...] = ()
+    """Documents to send with this message (bot/documents.py); its text is their caption."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A document attached to a reply, with what its template shows."""
+
+    document: str
+    """Its key in bot.documents.DOCUMENTS."""
+    context: Mapping[str, Any] = field(default_factory=dict)

@@ -19,12 +19,12 @@ import argparse
 import json
 import random
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.conversation import with_record
 from bot.engine import Case, handle
 from bot.events import COMMANDS, DeliverDue, Event, Text, Unsupported, decode
 from bot.flow import Flow
@@ -101,18 +101,16 @@ def transcript(seed: int, steps: int, *, with_case: bool = True):
         yield f"## {number} {now:%Y-%m-%d} " + (f"press {data}" if data else repr(event))
         yield f"changed={outcome.changed} erase={outcome.erase}"
         for reply in outcome.replies:
-            if "export" in reply.attachments:  # the channel adds the stored record
-                record = {"case": outcome.case.to_dict()}
-                reply = replace(reply, context={**reply.context, "record": record})
+            reply = with_record(reply, {"case": outcome.case.to_dict()})
             rendered = renderer.render(reply, "html")
             flags = f"replaces_pressed={reply.replaces_pressed} notice={reply.notice}"
             yield f"-- {reply.template} {flags}"
             yield rendered.text
             for row in rendered.keyboard:
                 yield "   " + " | ".join(f"[{label}]({data})" for label, data in row)
-            for name, content in renderer.attachments(reply):
-                yield f"   attachment {name}:"
-                yield content.decode()
+            for file in renderer.attachments(reply):
+                yield f"   attachment {file.filename}:"
+                yield file.content.decode()
         if with_case:
             yield "case " + json.dumps(outcome.case.to_dict(), sort_keys=True)
         case = outcome.case

@@ -319,7 +319,8 @@ def test_forged_clinic_presses_are_closed(three: Chat) -> None:
 def test_export_and_reset_keep_the_clinics(three: Chat) -> None:
     three.send(ClinicButton("1", "choose"))
     three.send(Export())
-    assert three.reply("export_sent").context["clinic"].id == 1
+    estimate = next(a for a in three.reply("export_sent").attachments if a.document == "estimate")
+    assert estimate.context["clinic"].id == 1
     three.send(Reset())
     three.tap("reset_yes")
     assert len(three.case.clinics) == 3

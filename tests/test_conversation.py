@@ -122,8 +122,8 @@ def test_export_holds_everything_stored_about_the_user(tmp_path):
     conversation.handle("11", Confirm("reset", "yes"))  # an earlier case, kept
     conversation.handle("11", Text("iv_ketamine"))
     (reply,) = conversation.handle("11", Export())
-    assert reply.attachments == ("export", "callscript_document", "estimate_document")
-    files = dict(Renderer().attachments(reply))
+    assert [a.document for a in reply.attachments] == ["export", "callscript", "estimate"]
+    files = {file.filename: file.content for file in Renderer().attachments(reply)}
     exported = json.loads(files["my-data.json"])
     assert exported["format"] == "ketamine-coverage-bot export"
     stored = json.loads((tmp_path / "users" / "11.json").read_text())["case"]["1"]

@@ -517,7 +517,7 @@ def test_the_end_shows_the_summary_then_the_estimate_then_the_call_script():
     assert all(s.patient >= 285 for s in estimate.low.per_session)
     assert [b.label for b in chat.last.buttons] == ["download", "logcall", "review", "reset"]
     (sent,) = chat.send(Menu("download"))
-    assert sent.attachments == ("callscript_document",)
+    assert [a.document for a in sent.attachments] == ["callscript"]
     (table,) = chat.send(Menu("table"))
     assert table.template == "estimate_table"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -239,12 +240,16 @@ def test_without_a_token_a_one_line_notice_goes_to_stderr(tmp_path: Path) -> Non
 def test_the_end_shows_the_estimate_and_the_call_script_and_saves_the_printable_file(
     tmp_path: Path,
 ) -> None:
+    saved = tmp_path / "cwd" / "call-script.txt"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text("an older copy, readable by all")
+    saved.chmod(0o644)
     out = run_bot(tmp_path, *FULL_CONVERSATION, "1")  # 1) Download the call script
     estimate = out[out.index("Cost estimate\n") :]
     assert "for you for 8 sessions" in estimate
     assert f"  1) {label('download')}" in out.splitlines()
-    saved = tmp_path / "cwd" / "call-script.txt"
     assert f"The printable call script is saved as {saved}." in out
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600  # it holds their insurance details
     printable = saved.read_text("utf-8")
     assert "Aetna & <Co>" in printable and "G2082" in printable and "____" in printable
 

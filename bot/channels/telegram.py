@@ -173,13 +173,13 @@ class TelegramChannel:
         """Send one reply as messages (split to Telegram's limit) or as documents."""
         rendered = self.renderer.render(reply, "html")
         if reply.attachments:
-            for number, (filename, content) in enumerate(self.renderer.attachments(reply)):
+            for number, file in enumerate(self.renderer.attachments(reply)):
                 caption = rendered.text if number == 0 else None
                 await with_retries(
-                    lambda content=content, filename=filename, caption=caption: bot.send_document(
+                    lambda file=file, caption=caption: bot.send_document(
                         chat_id,
-                        content,
-                        filename=filename,
+                        file.content,
+                        filename=file.filename,
                         caption=caption,
                         parse_mode=ParseMode.HTML,
                     )

@@ -10,6 +10,7 @@ options are lettered instead. Works when driven through a pipe.
 
 from __future__ import annotations
 
+import os
 import string
 import sys
 from pathlib import Path
@@ -79,9 +80,8 @@ class TerminalChannel:
                 continue  # Telegram edits the pressed message; here the next question says it
             rendered = self.renderer.render(reply, "text")
             if reply.attachments:
-                for filename, content in self.renderer.attachments(reply):
-                    path = self.downloads / filename
-                    path.write_bytes(content)
+                for file in self.renderer.attachments(reply):
+                    path = _save_private(self.downloads / file.filename, file.content)
                     self.say(self.renderer.message("terminal_saved", "text", path=path))
                 continue
             buttons = [entry for row in rendered.keyboard for entry in row]
@@ -98,6 +98,15 @@ class TerminalChannel:
     def say(self, text: str) -> None:
         self.stdout.write(text + "\n\n")
         self.stdout.flush()
+
+
+def _save_private(path: Path, content: bytes) -> Path:
+    """Write a document only its owner can read (0600): it holds their health insurance."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file that was there before keeps no wider mode
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+    return path
 
 
 def _asks_typed_value(reply: Reply) -> bool:

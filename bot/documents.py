@@ -1,0 +1,84 @@
+"""The documents the bot sends as files: one row each in `DOCUMENTS`.
+
+A document is a pure builder (what the case gives it), the template that words it, the
+file name it is sent as and its media type. The engine attaches documents to a reply
+(`attach`); the renderer turns each into bytes; each channel delivers them its way
+(Telegram: a document; the terminal: a file only the user can read, its path shown).
+A new document is a builder, a template and a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.callscript import build_call_script
+from bot.clinics import Clinic
+from bot.compare import estimate_at
+from bot.paying import financial_help
+from bot.replies import Attachment
+
+TEXT, JSON = "text/plain", "application/json"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What every document is built from."""
+
+    answers: Mapping[str, object]
+    """The answers to the questions that apply."""
+    clinic: Clinic | None
+    """The clinic chosen, whose prices the estimate uses."""
+    now: str
+    """When it is made (ISO date-time)."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One kind of file the bot sends."""
+
+    template: str
+    filename: str
+    media_type: str
+    build: Callable[[Sources], Mapping[str, Any]]
+
+
+def _call_script(sources: Sources) -> Mapping[str, Any]:
+    return {"script": build_call_script(sources.answers), "answers": sources.answers}
+
+
+def _estimate(sources: Sources) -> Mapping[str, Any]:
+    result = estimate_at(sources.answers, sources.clinic)
+    return {
+        "estimate": result,
+        "answers": sources.answers,
+        "clinic": sources.clinic,
+        "paying": financial_help(sources.answers, result),
+    }
+
+
+def _export(sources: Sources) -> Mapping[str, Any]:
+    # The channel adds the whole stored record, which only the store knows (conversation.py).
+    return {"exported_at": sources.now}
+
+
+DOCUMENTS: dict[str, Document] = {
+    "export": Document("export", "my-data.json", JSON, _export),
+    "callscript": Document("callscript_document", "call-script.txt", TEXT, _call_script),
+    "estimate": Document("estimate_document", "estimate.txt", TEXT, _estimate),
+}
+
+
+def attach(sources: Sources, *documents: str) -> tuple[Attachment, ...]:
+    """The documents, built from the case."""
+    return tuple(Attachment(name, DOCUMENTS[name].build(sources)) for name in documents)
+
+
+@dataclass(frozen=True)
+class File:
+    """A document made: ready for a channel to send or save."""
+
+    filename: str
+    media_type: str
+    content: bytes
