@@ -48,6 +48,10 @@ WRITE_DOWN = (
 IF_DENIED = ("denial_in_writing", "internal_appeal", "external_review", "parity_red_flags")
 PREAUTH_ASK = ("who_submits", "documents_needed", "decision_time", "approval_scope", "auth_number")
 PREAUTH_DOCUMENTS = ("trial_history", "rating_scale", "psychiatrist_letter")
+NOT_FOR_THE_INSURER = ("treatment", "insurer", "trials", "clinic", "price_per_session", "sessions")
+"""Answers the person knows, or gets from the clinic, rather than from the insurer."""
+ANY_QUESTION = "question"
+"""The ask item for a question of the flow that no item of its own covers: asked in its words."""
 
 
 @dataclass(frozen=True)
@@ -107,15 +111,18 @@ class CallScript:
 class _Facts:
     """The answers, read the way the checklist needs them."""
 
-    def __init__(self, answers: Answers) -> None:
+    def __init__(self, answers: Answers, flow: Flow) -> None:
         self.answers = answers
-        self.said = Said(answers, FLOW)
+        self.flow = flow
+        self.said = Said(answers, flow)
         self.treatment = self.said.choice("treatment") or UNSURE
         self.spravato = self.treatment in (SPRAVATO, UNSURE)
         self.ketamine = self.treatment in (IV_KETAMINE, IM_KETAMINE, UNSURE)
         self.plan = answers.get("plan_type")
         # Answers not settled yet do not rule out the questions that depend on them.
         self.settled = {k: v for k, v in answers.items() if self.said.known(k)}
+        self.mentioned: set[str] = set(NOT_FOR_THE_INSURER)
+        """The questions that ask items were made for (or that are not the insurer's to answer)."""
 
     def unknown(self, question: str) -> bool:
         return not self.said.known(question)
@@ -128,14 +135,15 @@ class _Facts:
 
     def ask(self, item: str, *settles: str, depends: tuple[str, ...] = ()) -> Ask:
         """An ask item; unknown when what it settles or depends on is unknown."""
-        questions = tuple(q for q in settles if FLOW[q].may_apply(self.settled))
+        self.mentioned.update(settles)
+        questions = tuple(q for q in settles if self.flow[q].may_apply(self.settled))
         unknown = any(self.unknown(q) for q in (*questions, *depends))
         return Ask(item, questions, unknown)
 
 
-def build_call_script(answers: Mapping[str, object]) -> CallScript:
+def build_call_script(answers: Mapping[str, object], flow: Flow = FLOW) -> CallScript:
     """The checklist for a call to the insurer, tailored to these answers."""
-    facts = _Facts(answers)
+    facts = _Facts(answers, flow)
     return CallScript(
         treatment=facts.treatment,
         phone="carveout" if facts["bh_carveout"] == "yes" else "card",
@@ -205,6 +213,12 @@ def _asks(facts: _Facts) -> list[Ask]:
         (facts.ask("superbill"), out_of_network),
         (facts.ask("timely_filing"), out_of_network),
         (facts.ask("mailing_address"), out_of_network),
+    ]
+    # A question with no item of its own is still asked while its answer is unknown.
+    wanted += [
+        (facts.ask(ANY_QUESTION, q.id), facts.unknown(q.id))
+        for q in facts.flow.questions
+        if q.id not in facts.mentioned and q.may_apply(facts.settled)
     ]
     return [ask for ask, included in wanted if included]
 

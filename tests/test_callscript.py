@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -27,7 +28,7 @@ from bot.callscript import (
     build_call_script,
 )
 from bot.engine import Reply
-from bot.flow import UNKNOWN, Flow
+from bot.flow import UNKNOWN, Flow, Kind, Question
 from bot.render import TEMPLATES_DIR, Renderer
 
 FLOW = Flow()
@@ -596,6 +597,34 @@ def test_everything_unknown_asks_every_question_that_applies(answers: dict) -> N
     assert {"oop_max", "oop_met", "deductible_met", "bh_carveout", "plan_type"} <= asked
     text = chat(answers)
     assert text.index("Not known yet, so ask these first:") < text.index("1. ")
+
+
+def test_a_question_no_item_was_made_for_is_asked_in_its_own_words(tmp_path) -> None:
+    # A question added to the flow, with its template and nothing else, as the flow's
+    # docstring says: the call script asks it while its answer is unknown.
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    (templates / "questions" / "member_id.j2").write_text(
+        '{% set short = "Member ID" %}\n'
+        "{% set prompt %}What is the member ID on your insurance card?{% endset %}\n"
+        "{% set help %}It is printed on the front of the card.{% endset %}\n"
+    )
+    insurer = [q.id for q in FLOW.questions].index("insurer")
+    member_id = Question("member_id", Kind.TEXT)
+    flow = Flow((*FLOW.questions[: insurer + 1], member_id, *FLOW.questions[insurer + 1 :]))
+    renderer = Renderer(flow, templates)
+
+    def shown(answers: dict) -> str:
+        context = {"script": build_call_script(answers, flow), "answers": answers}
+        return renderer.render(Reply("callscript", context), "text").text
+
+    unknown = {"treatment": "spravato", "insurer": "Aetna", "member_id": UNKNOWN}
+    (item,) = [a for a in build_call_script(unknown, flow).ask if a.questions == ("member_id",)]
+    assert item.unknown
+    assert "What is the member ID on your insurance card?" in shown(unknown)
+    known = {**unknown, "member_id": "W123"}
+    assert "What is the member ID" not in shown(known)
+    assert "What is the member ID" not in chat(unknown)  # the flow as it is has no such question
 
 
 def test_unknowns_come_first_then_flow_order() -> None:
