@@ -214,13 +214,23 @@ def _asks(facts: _Facts) -> list[Ask]:
         (facts.ask("timely_filing"), out_of_network),
         (facts.ask("mailing_address"), out_of_network),
     ]
-    # A question with no item of its own is still asked while its answer is unknown.
-    wanted += [
-        (facts.ask(ANY_QUESTION, q.id), facts.unknown(q.id))
+    asks = [ask for ask, included in wanted if included]
+    # A question with no item of its own is still asked while its answer is unknown, in its
+    # place in the flow (an item that settles no question stays after the one before it).
+    others = [
+        facts.ask(ANY_QUESTION, q.id)
         for q in facts.flow.questions
-        if q.id not in facts.mentioned and q.may_apply(facts.settled)
+        if q.id not in facts.mentioned and q.may_apply(facts.settled) and facts.unknown(q.id)
     ]
-    return [ask for ask, included in wanted if included]
+    if not others:
+        return asks
+    order = [q.id for q in facts.flow.questions]
+    keys, key = [], -1
+    for ask in [*asks, *others]:
+        key = order.index(ask.questions[0]) if ask.questions else key
+        keys.append(key)
+    ranked = sorted(zip(keys, range(len(keys)), [*asks, *others], strict=True))
+    return [ask for _, _, ask in ranked]
 
 
 def _prior_auth(facts: _Facts) -> PriorAuth:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.flow import Kind, Question
+from bot.flow import Flow, Kind, Question
 
 BY_KIND = {
     Kind.TEXT: "Example",
@@ -25,3 +25,24 @@ def answer_for(question: Question, answers: Mapping[str, str]) -> str:
     if question.id in answers:
         return answers[question.id]
     return question.choices[0] if question.kind == Kind.CHOICE else BY_KIND[question.kind]
+
+
+STORED_BY_KIND = {
+    Kind.TEXT: "Example",
+    Kind.MONEY: "100.00",
+    Kind.PERCENT: "20",
+    Kind.COUNT: 2,
+    Kind.DATE: "2026-11-26",
+}
+"""What the defaults above are saved as."""
+
+
+def completed(answers: Mapping[str, object], flow: Flow) -> dict[str, object]:
+    """Saved answers with every other question that applies answered by its kind's default:
+    a fixture that names what it is about and stays complete as the flow grows."""
+    done = dict(answers)
+    for question in flow.questions:
+        if question.id not in done and question.applies(done):
+            default = STORED_BY_KIND.get(question.kind)
+            done[question.id] = question.choices[0] if question.kind == Kind.CHOICE else default
+    return done

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping
 
 import pytest
+from flow_answers import completed
 from markupsafe import escape
 from telegram_standin import MAX_TEXT_LENGTH, HtmlError, parse_html
 from telegram_standin import utf16_length as utf16
@@ -83,26 +84,30 @@ def unknown_everywhere(treatment: str = "unsure") -> dict[str, object]:
     return answers
 
 
-SPRAVATO_PPO = {
-    **NAMES,
-    "treatment": "spravato",
-    "plan_type": "ppo",
-    "bh_carveout": "no",
-    "coverage": "yes",
-    "benefit": "medical",
-    "preauth": "yes",
-    "referral": "no",
-    "trials": 3,
-    "network": "in",
-    "deductible": "1500.00",
-    "deductible_met": "500.00",
-    "cost_sharing": "coinsurance",
-    "coinsurance_pct": "20",
-    "oop_max": "5000.00",
-    "oop_met": "1000.00",
-    "price_per_session": "885.00",
-    "sessions": 8,
-}
+# Complete: any question the flow gains is answered too (by its kind's default).
+SPRAVATO_PPO = completed(
+    {
+        **NAMES,
+        "treatment": "spravato",
+        "plan_type": "ppo",
+        "bh_carveout": "no",
+        "coverage": "yes",
+        "benefit": "medical",
+        "preauth": "yes",
+        "referral": "no",
+        "trials": 3,
+        "network": "in",
+        "deductible": "1500.00",
+        "deductible_met": "500.00",
+        "cost_sharing": "coinsurance",
+        "coinsurance_pct": "20",
+        "oop_max": "5000.00",
+        "oop_met": "1000.00",
+        "price_per_session": "885.00",
+        "sessions": 8,
+    },
+    FLOW,
+)
 IV_PPO = {**SPRAVATO_PPO, "treatment": "iv_ketamine"}
 del IV_PPO["benefit"]
 IM_PPO = {**IV_PPO, "treatment": "im_ketamine"}
@@ -604,27 +609,29 @@ def test_a_question_no_item_was_made_for_is_asked_in_its_own_words(tmp_path) -> 
     # docstring says: the call script asks it while its answer is unknown.
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)
-    (templates / "questions" / "member_id.j2").write_text(
-        '{% set short = "Member ID" %}\n'
-        "{% set prompt %}What is the member ID on your insurance card?{% endset %}\n"
+    (templates / "questions" / "added_question.j2").write_text(
+        '{% set short = "Added" %}\n'
+        "{% set prompt %}Is this a question added by the test?{% endset %}\n"
         "{% set help %}It is printed on the front of the card.{% endset %}\n"
     )
     insurer = [q.id for q in FLOW.questions].index("insurer")
-    member_id = Question("member_id", Kind.TEXT)
-    flow = Flow((*FLOW.questions[: insurer + 1], member_id, *FLOW.questions[insurer + 1 :]))
+    added = Question("added_question", Kind.TEXT)
+    flow = Flow((*FLOW.questions[: insurer + 1], added, *FLOW.questions[insurer + 1 :]))
     renderer = Renderer(flow, templates)
 
     def shown(answers: dict) -> str:
         context = {"script": build_call_script(answers, flow), "answers": answers}
         return renderer.render(Reply("callscript", context), "text").text
 
-    unknown = {"treatment": "spravato", "insurer": "Aetna", "member_id": UNKNOWN}
-    (item,) = [a for a in build_call_script(unknown, flow).ask if a.questions == ("member_id",)]
+    unknown = {"treatment": "spravato", "insurer": "Aetna", "added_question": UNKNOWN}
+    (item,) = [
+        a for a in build_call_script(unknown, flow).ask if a.questions == ("added_question",)
+    ]
     assert item.unknown
-    assert "What is the member ID on your insurance card?" in shown(unknown)
-    known = {**unknown, "member_id": "W123"}
-    assert "What is the member ID" not in shown(known)
-    assert "What is the member ID" not in chat(unknown)  # the flow as it is has no such question
+    assert "Is this a question added by the test?" in shown(unknown)
+    known = {**unknown, "added_question": "W123"}
+    assert "added by the test" not in shown(known)
+    assert "added by the test" not in chat(unknown)  # the flow as it is has no such question
 
 
 def test_unknowns_come_first_then_flow_order() -> None:
