@@ -33,14 +33,14 @@ it, one in 100 with a reminder in ``reminders.json``), and a few are checked wit
   ``Update.de_json`` of the JSON Telegram would send; an update's latency runs from just before
   ``de_json`` to the last reply the bot sent to the network for it. ``--repeats`` runs per size,
   each in a fresh process; the run with the median updates/s is reported. The network is a
-  lean in-process ``BaseRequest`` (``LeanTelegram`` below), not tests/telegram_standin.py's
+  lean in-process ``BaseRequest`` (``LeanTelegram`` below), not tests/support/telegram_standin.py's
   ``StandInRequest``: the stand-in validates HTML, deep-copies, keeps every message and call,
   and answers each request in a worker thread of the same default executor the bot uses for its
   disk I/O, so it would both show up in the profile and compete with the bot for its threads.
   The test suite already checks every message against the strict stand-in. Peak RSS is the
   worker's VmHWM.
 * start-up: a real ``python -m bot`` (TELEGRAM_BOT_TOKEN set, TELEGRAM_API_BASE_URL pointing at
-  tests/telegram_standin.py's ``StandInServer`` on 127.0.0.1, BOT_DATA_DIR the pre-filled
+  tests/support/telegram_standin.py's ``StandInServer`` on 127.0.0.1, BOT_DATA_DIR the pre-filled
   directory) is timed from its launch to its first getUpdates call (median of ``--startup-runs``),
   then stopped; its own VmHWM at that moment is reported too.
 * the naive baseline (``--naive N``): ONE shared TinyDB file with its default ``JSONStorage``,
@@ -881,8 +881,7 @@ def run_naive(args: argparse.Namespace) -> int:
 
 def measure_startup(data_dir: Path, runs: int) -> dict[str, Any]:
     """Seconds from launching `python -m bot` to its first getUpdates (median of `runs`)."""
-    sys.path.insert(0, str(ROOT / "tests"))  # the stand-in is test infrastructure we reuse
-    from telegram_standin import FakeTelegram, StandInServer
+    from tests.support.telegram_standin import FakeTelegram, StandInServer
 
     class FirstPoll(FakeTelegram):
         def __init__(self) -> None:

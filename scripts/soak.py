@@ -4,9 +4,9 @@ Usage:
     python scripts/soak.py [--users 30] [--kills 20] [--seed 1] [--timeout 900]
                            [--workdir DIR] [--verbose]
 
-Runs `python -m bot` (with this interpreter) against the Telegram Bot API stand-in of
-tests/telegram_standin.py, served over HTTP on 127.0.0.1. Every simulated user walks the whole
-conversation with answers of their own: the insurer "Insurer U<id>X", the clinic
+Runs `python -m bot` (with this interpreter) against the Telegram Bot API stand-in
+(tests/support/telegram_standin.py), served over HTTP on 127.0.0.1. Every simulated user walks
+the whole conversation with answers of their own: the insurer "Insurer U<id>X", the clinic
 "Clinic U<id>X", and branches and amounts derived from the user id and the seed. One driver
 loop interleaves all users, so the bot serves them concurrently. At random moments (seeded)
 the bot is killed with SIGKILL, often with answers in flight, and started again; every user
@@ -55,15 +55,12 @@ from typing import Any
 from tinydb import TinyDB
 
 ROOT = Path(__file__).resolve().parent.parent
-# The stand-in is test infrastructure that the scripts reuse.
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
-
-from bot_process import BotProcess  # noqa: E402
-from telegram_standin import FakeTelegram, StandInServer  # noqa: E402
+sys.path.insert(0, str(ROOT))  # run from the checkout: the bot, and the stand-in the tests share
 
 from bot.flow import Flow  # noqa: E402
 from bot.store import temp_path_for  # noqa: E402
+from tests.support.bot_process import BotProcess  # noqa: E402
+from tests.support.telegram_standin import FakeTelegram, StandInServer  # noqa: E402
 
 FIRST_USER = 9_100_000
 FLOW = Flow()

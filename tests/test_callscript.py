@@ -15,10 +15,7 @@ import sys
 from collections.abc import Mapping
 
 import pytest
-from flow_answers import completed
 from markupsafe import escape
-from telegram_standin import MAX_TEXT_LENGTH, HtmlError, parse_html
-from telegram_standin import utf16_length as utf16
 
 from bot.callscript import (
     MET,
@@ -31,6 +28,9 @@ from bot.callscript import (
 from bot.engine import Reply
 from bot.flow import UNKNOWN, Flow, Kind, Question
 from bot.render import TEMPLATES_DIR, Renderer
+from tests.support.flow_answers import completed
+from tests.support.telegram_standin import MAX_TEXT_LENGTH, HtmlError, parse_html
+from tests.support.telegram_standin import utf16_length as utf16
 
 FLOW = Flow()
 RENDERER = Renderer(FLOW)

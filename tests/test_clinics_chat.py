@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from engine_chat import Chat, walk
 
 from bot.clinics import MAX_CLINICS, Clinic, Package
 from bot.compare import clinic_estimate
@@ -22,6 +21,7 @@ from bot.engine import (
 )
 from bot.estimate import estimate
 from bot.render import Renderer
+from tests.support.engine_chat import Chat, walk
 
 PLAN = {
     "treatment": "iv_ketamine",

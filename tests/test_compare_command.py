@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from telegram_standin import MAX_TEXT_LENGTH, parse_html, utf16_length
 
 from bot.answers_file import AnswersFileError, load_answers, load_comparison
 from bot.clinics import MAX_CLINICS, NAME_LENGTH, NOTE_LENGTH, Clinic
@@ -17,6 +16,7 @@ from bot.engine import Reply
 from bot.estimate import estimate
 from bot.flow import UNKNOWN
 from bot.render import Renderer, split_message
+from tests.support.telegram_standin import MAX_TEXT_LENGTH, parse_html, utf16_length
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "scripts" / "example_clinics.json"

@@ -8,9 +8,7 @@ import asyncio
 import random
 import time
 
-from flow_answers import answer_for
 from telegram import Update
-from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInRequest
 
 from bot.channels.ordering import PerUserOrder
 from bot.channels.telegram import TelegramChannel
@@ -18,6 +16,8 @@ from bot.conversation import Conversation
 from bot.flow import Flow, Kind
 from bot.render import Renderer
 from bot.store import UserStore
+from tests.support.flow_answers import answer_for
+from tests.support.telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInRequest
 
 USERS = 300
 FIRST = 7_000_000

@@ -1,7 +1,7 @@
 """The crisis detector (bot/crisis.py): the corpus, the normalising, the reply, and the engine.
 
 `pytest tests/test_crisis.py -q -s` prints the recall and the false-positive rate on the
-corpus (tests/crisis_corpus.py), by language and level.
+corpus (tests/support/crisis_corpus.py), by language and level.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from crisis_corpus import AMBIGUOUS, CRISIS, ORDINARY
 
 from bot.crisis import Crisis, detect, normalise
 from bot.engine import (
@@ -28,6 +27,7 @@ from bot.engine import (
 )
 from bot.flow import Flow
 from bot.render import Renderer
+from tests.support.crisis_corpus import AMBIGUOUS, CRISIS, ORDINARY
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 FLOW = Flow()

@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
-from bot_process import DOWNLOAD, BotProcess, act
-from telegram_standin import FakeTelegram, StandInServer
 
 from bot.estimate import estimate
 from bot.events import COMMANDS
 from bot.render import money
+from tests.support.bot_process import DOWNLOAD, BotProcess, act
+from tests.support.telegram_standin import FakeTelegram, StandInServer
 
 # What a user does at each question, found by a phrase of the question's prompt.
 ANSWERS = [

@@ -5,7 +5,6 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
-from engine_chat import FLOW, NOW, Chat, progress_at, typed_at, walk, walk_to
 
 from bot.engine import (
     ASKING,
@@ -36,6 +35,7 @@ from bot.engine import (
     decode,
     handle,
 )
+from tests.support.engine_chat import FLOW, NOW, Chat, progress_at, typed_at, walk, walk_to
 
 SPRAVATO_COINSURANCE = {
     "treatment": "spravato",

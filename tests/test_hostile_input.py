@@ -69,11 +69,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_answers import answer_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
-from telegram_standin import BOT_ID, BOT_USERNAME, DEFAULT_TOKEN, FakeTelegram, StandInRequest
 
 from bot.calls import AUTHORIZATION, CALL_DETAILS, form_of
 from bot.channels.telegram import TelegramChannel
@@ -83,6 +81,14 @@ from bot.flow import UNKNOWN, YES_NO, Flow, Kind, Question
 from bot.reminders import KINDS
 from bot.render import Renderer
 from bot.store import UserStore
+from tests.support.flow_answers import answer_for
+from tests.support.telegram_standin import (
+    BOT_ID,
+    BOT_USERNAME,
+    DEFAULT_TOKEN,
+    FakeTelegram,
+    StandInRequest,
+)
 
 USER = 7770001
 OTHER = 7770002

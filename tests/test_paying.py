@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from jinja2 import UndefinedError
-from telegram_standin import parse_html
 
 from bot.estimate import estimate
 from bot.paying import (
@@ -30,6 +29,7 @@ from bot.paying import (
     section_applies,
 )
 from bot.render import TEMPLATES_DIR, Renderer
+from tests.support.telegram_standin import parse_html
 
 RENDERER = Renderer()
 MARKUPS = ("html", "text")

@@ -12,10 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from flow_answers import answer_for
 from markupsafe import escape
-from telegram_standin import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, HtmlError, parse_html
-from telegram_standin import utf16_length as utf16
 
 from bot.calls import FORMS
 from bot.clinics import MAX_CLINICS, NAME_LENGTH
@@ -53,6 +50,14 @@ from bot.engine import (
 )
 from bot.flow import UNKNOWN, Flow, Kind, Question
 from bot.render import TEMPLATES_DIR, Renderer, money, percent, split_message
+from tests.support.flow_answers import answer_for
+from tests.support.telegram_standin import (
+    MAX_CALLBACK_DATA_BYTES,
+    MAX_TEXT_LENGTH,
+    HtmlError,
+    parse_html,
+)
+from tests.support.telegram_standin import utf16_length as utf16
 
 FLOW = Flow()
 ALL_QUESTIONS = {q.id for flow in (FLOW, *FORMS) for q in flow.questions}

@@ -5,13 +5,13 @@ import io
 import logging
 
 import pytest
-from bot_process import BotProcess, act
 from telegram import Bot
 from telegram.error import BadRequest
-from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
 
 from bot import logs
 from bot.store import UserStore
+from tests.support.bot_process import BotProcess, act
+from tests.support.telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
 
 SECRET_PART = DEFAULT_TOKEN.split(":")[1]
 

@@ -9,7 +9,6 @@ import json
 
 import pytest
 from telegram import Update
-from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInRequest
 
 from bot.channels.telegram import TelegramChannel
 from bot.conversation import Conversation
@@ -17,6 +16,7 @@ from bot.events import COMMANDS
 from bot.flow import Flow
 from bot.render import Renderer
 from bot.store import UserStore
+from tests.support.telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInRequest
 
 USER = 5551234
 

@@ -8,11 +8,10 @@ loses no saved answer; the user whose message failed gets it once Telegram accep
 
 import json
 
-from bot_process import TIMEOUT, BotProcess
-from telegram_standin import FakeTelegram, StandInServer
-
 from bot.flow import Flow
 from bot.render import Renderer
+from tests.support.bot_process import TIMEOUT, BotProcess
+from tests.support.telegram_standin import FakeTelegram, StandInServer
 
 A, B, C = 4101, 4202, 4303
 FLOW = Flow()

@@ -13,7 +13,8 @@ from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-from telegram_standin import (
+
+from tests.support.telegram_standin import (
     DEFAULT_TOKEN,
     NOT_MODIFIED,
     QUERY_INVALID,

@@ -10,8 +10,8 @@ import time
 import urllib.error
 import urllib.request
 
-from bot_process import TIMEOUT
-from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
+from tests.support.bot_process import TIMEOUT
+from tests.support.telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
 
 SECRET = "a-long-webhook-secret-123"
 

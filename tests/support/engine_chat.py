@@ -5,10 +5,9 @@ Shared by the engine and clinic tests (no test module imports another).
 
 from datetime import UTC, datetime
 
-from flow_answers import answer_for
-
 from bot.engine import Case, Reply, Start, Text, handle
 from bot.flow import Flow
+from tests.support.flow_answers import answer_for
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 FLOW = Flow()

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
+from tests.support.telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
 
 TIMEOUT = 20.0
 
