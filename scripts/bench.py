@@ -140,47 +140,53 @@ def record_templates() -> tuple[list[str], str, list[int]]:
     store = MemoryStore()
     conversation = Conversation(store, clock=lambda: now)
     key = "u" + MARK.strip("@")
-    script: list[Any] = [
-        Start(),
-        decode("m::begin"),
-        decode("a:treatment:spravato"),
-        Text(f"Blue Cross Blue Shield {MARK}"),
-        decode("a:plan_type:ppo"),
-        decode("a:bh_carveout:yes"),
-        Text("Magellan Health"),
-        decode("a:coverage:yes"),
-        decode("a:benefit:medical"),
-        decode("a:preauth:yes"),
-        decode("a:referral:no"),
-        Text("3"),
-        Text(f"Calm Mind Clinic {MARK}"),
-        decode("a:network:out"),
-        decode("a:network_options:unknown"),
-        Text("$1,500"),
-        Text("250"),
-        decode("a:cost_sharing:coinsurance"),
-        Text("20%"),
-        Text("$6,000"),
-        Text("1.2k"),
-        Text("$700"),
-        Text("$450"),
-        Text("8"),
-    ]
+    # What this person answers, by question id; a question not named here is "I don't know".
+    said: dict[str, Any] = {
+        "treatment": decode("a:treatment:spravato"),
+        "insurer": Text(f"Blue Cross Blue Shield {MARK}"),
+        "plan_type": decode("a:plan_type:ppo"),
+        "bh_carveout": decode("a:bh_carveout:yes"),
+        "bh_company": Text("Magellan Health"),
+        "coverage": decode("a:coverage:yes"),
+        "benefit": decode("a:benefit:medical"),
+        "preauth": decode("a:preauth:yes"),
+        "referral": decode("a:referral:no"),
+        "trials": Text("3"),
+        "clinic": Text(f"Calm Mind Clinic {MARK}"),
+        "network": decode("a:network:out"),
+        "network_options": decode("a:network_options:unknown"),
+        "deductible": Text("$1,500"),
+        "deductible_met": Text("250"),
+        "cost_sharing": decode("a:cost_sharing:coinsurance"),
+        "coinsurance_pct": Text("20%"),
+        "oop_max": Text("$6,000"),
+        "oop_met": Text("1.2k"),
+        "price_per_session": Text("$700"),
+        "allowed_per_session": Text("$450"),
+        "sessions": Text("8"),
+    }
     texts: list[str] = []
     asking: list[int] = []
-    for update_id, event in enumerate(script, start=1):
-        conversation.handle(key, event, update_id)
+    event: Any = Start()
+    update_id = 0
+    while event is not None:  # the conversation as the flow asks it, to the summary
+        update_id += 1
+        replies = conversation.handle(key, event, update_id)
         record = store.load(key)
-        if record is None:
-            continue
-        text = _record_text(record)
-        if not texts or texts[-1] != text:
-            texts.append(text)
-            if record["case"]["mode"] == "asking" and record["case"]["answers"]:
-                asking.append(len(texts) - 1)
-    conversation.handle(key, Reminders(), len(script) + 1)
+        if record is not None:
+            text = _record_text(record)
+            if not texts or texts[-1] != text:
+                texts.append(text)
+                if record["case"]["mode"] == "asking" and record["case"]["answers"]:
+                    asking.append(len(texts) - 1)
+        asked = [r.context["question"] for r in replies if r.template == "question"]
+        if update_id == 1:
+            event = decode("m::begin")
+        else:
+            event = (said.get(asked[-1]) or decode(f"a:{asked[-1]}:unknown")) if asked else None
+    conversation.handle(key, Reminders(), update_id + 1)
     day = (now.date() + timedelta(days=7)).isoformat()
-    conversation.handle(key, decode(f"t:call:{day}"), len(script) + 2)
+    conversation.handle(key, decode(f"t:call:{day}"), update_id + 2)
     reminded = _record_text(store.load(key))
     assert f'"due":"{day}"' in reminded, "the reminder was not set"
     # The layout UserStore.save writes, checked against the real thing.
