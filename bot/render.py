@@ -25,6 +25,8 @@ from bot.flow import Flow
 from bot.replies import Button, Reply
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_LOCALE = "en"
+"""The language of templates/ itself, and of anything not translated."""
 
 Markup_ = Literal["html", "text"]
 Keyboard = list[list[tuple[str, str]]]
@@ -65,19 +67,31 @@ def percent(value: object) -> str:
 
 
 class Renderer:
-    """Renders replies with the templates in one directory."""
+    """Renders replies with the templates in one directory, in one language.
 
-    def __init__(self, flow: Flow | None = None, templates_dir: Path = TEMPLATES_DIR) -> None:
+    The templates of a language other than English live in `templates/<locale>/`, with the
+    same names; any template not translated there is the English one.
+    """
+
+    def __init__(
+        self,
+        flow: Flow | None = None,
+        templates_dir: Path = TEMPLATES_DIR,
+        locale: str = DEFAULT_LOCALE,
+    ) -> None:
         self.flow = flow or Flow()
-        self.html = self._environment(templates_dir, autoescape=True, bold=_html_bold)
-        self.text = self._environment(templates_dir, autoescape=False, bold=str)
+        self.locale = locale
+        folders = [templates_dir / locale] if locale != DEFAULT_LOCALE else []
+        loader = FileSystemLoader([*folders, templates_dir])
+        self.html = self._environment(loader, autoescape=True, bold=_html_bold)
+        self.text = self._environment(loader, autoescape=False, bold=str)
         self._label_modules: dict[str, Any] = {}
 
     def _environment(
-        self, templates_dir: Path, *, autoescape: bool, bold: Callable[[object], str]
+        self, loader: FileSystemLoader, *, autoescape: bool, bold: Callable[[object], str]
     ) -> Environment:
         env = Environment(
-            loader=FileSystemLoader(templates_dir),
+            loader=loader,
             undefined=StrictUndefined,
             autoescape=autoescape,
             trim_blocks=True,

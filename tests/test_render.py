@@ -7,9 +7,11 @@ contexts they get in production. HTML is checked with the strict Telegram stand-
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
@@ -20,6 +22,7 @@ from bot.documents import DOCUMENTS, TEXT
 from bot.engine import (
     Answer,
     Back,
+    Button,
     Calls,
     CallScript,
     Case,
@@ -723,3 +726,20 @@ def test_crisis_resources_and_disclaimer(chats: dict[str, Chat], markup: str) ->
         assert "Suicide & Crisis Lifeline" in shown(reply), reply.template
     for reply in (welcome, chat.of("estimate")[0], chat.of("callscript")[0]):
         assert "not a guarantee" in shown(reply), reply.template
+
+
+# -- languages ----------------------------------------------------------------------------------
+
+
+def test_a_language_renders_its_own_templates_and_english_for_the_rest(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    (templates / "xx").mkdir()
+    (templates / "xx" / "deleted.j2").write_text("Borrado.")
+    translated = Renderer(templates_dir=templates, locale="xx")
+    english = Renderer(templates_dir=templates)
+    assert translated.render(Reply("deleted"), "html").text == "Borrado."
+    assert english.render(Reply("deleted"), "html").text.startswith("Done: everything stored")
+    # Not translated yet: the English template, with its buttons.
+    welcome = Reply("welcome", buttons=(Button(Menu("begin"), "begin"),))
+    assert translated.render(welcome, "html") == english.render(welcome, "html")
