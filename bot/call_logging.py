@@ -61,7 +61,7 @@ class LoggingCall(Mode):
         return (form_of(cursor) or self.turn.flow)[cursor]
 
     def header(self, question: Question) -> Mapping[str, Any]:
-        return {"progress": None, "logging": True}
+        return {"progress": None, "header": "call"}
 
     def question_buttons(self, question: Question) -> list[Button]:
         form = form_of(question.id)

@@ -63,6 +63,8 @@ class Ask:
     """The flow questions its answer settles (those that apply or may still apply)."""
     unknown: bool
     """Whether what it settles, or an answer it depends on, is still unknown (or missing)."""
+    because: tuple[str, ...] = ()
+    """Ids of the sentences of "why it matters" that this case adds (worded in templates)."""
 
 
 @dataclass(frozen=True)
@@ -133,12 +135,23 @@ class _Facts:
     def trials(self) -> int | None:
         return self.said.count("trials")
 
-    def ask(self, item: str, *settles: str, depends: tuple[str, ...] = ()) -> Ask:
+    def ask(
+        self,
+        item: str,
+        *settles: str,
+        depends: tuple[str, ...] = (),
+        because: tuple[str, ...] = (),
+    ) -> Ask:
         """An ask item; unknown when what it settles or depends on is unknown."""
         self.mentioned.update(settles)
         questions = tuple(q for q in settles if self.flow[q].may_apply(self.settled))
         unknown = any(self.unknown(q) for q in (*questions, *depends))
-        return Ask(item, questions, unknown)
+        return Ask(item, questions, unknown, because)
+
+    def treatment_reasons(self, *, ketamine: str) -> tuple[str, ...]:
+        """What matters about the treatment: Spravato's usual authorization, then `ketamine`."""
+        spravato = ("spravato_with_authorization",) if self.spravato else ()
+        return (*spravato, *((ketamine,) if self.treatment != SPRAVATO else ()))
 
 
 def build_call_script(answers: Mapping[str, object], flow: Flow = FLOW) -> CallScript:
@@ -185,20 +198,45 @@ def _asks(facts: _Facts) -> list[Ask]:
             facts.ask("bh_company", "bh_company"),
             facts["bh_carveout"] == "yes" and facts.unknown("bh_company"),
         ),
-        (facts.ask("coverage", "coverage"), True),
+        (
+            facts.ask(
+                "coverage",
+                "coverage",
+                because=facts.treatment_reasons(ketamine="ketamine_often_excluded"),
+            ),
+            True,
+        ),
         (facts.ask("exclusion_in_writing"), facts["coverage"] == "no"),
         (facts.ask("experimental", depends=("coverage",)), facts.ketamine),
         (facts.ask("medical_policy", depends=("coverage",)), True),
         (facts.ask("benefit", "benefit"), facts.spravato),
         (facts.ask("spravato_codes"), facts.spravato),
-        (facts.ask("preauth", "preauth"), facts.unknown("preauth")),
         (
-            facts.ask("referral", "referral"),
+            facts.ask(
+                "preauth",
+                "preauth",
+                because=facts.treatment_reasons(ketamine="ketamine_may_need_it"),
+            ),
+            facts.unknown("preauth"),
+        ),
+        (
+            facts.ask(
+                "referral",
+                "referral",
+                because=("referral_yours",) if facts.plan in REFERRAL_PLANS else ("referral",),
+            ),
             facts.plan in REFERRAL_PLANS or facts["referral"] != "no",
         ),
         (facts.ask("criteria", depends=("trials",)), facts.unknown("trials")),
         (facts.ask("network", "network"), facts.unknown("network")),
-        (facts.ask("in_network_options", "network_options"), out_of_network or facts.spravato),
+        (
+            facts.ask(
+                "in_network_options",
+                "network_options",
+                because=("rems_setting",) if facts.spravato else (),
+            ),
+            out_of_network or facts.spravato,
+        ),
         (facts.ask("network_gap", depends=("network_options",)), out_of_network),
         (facts.ask("deductible", "deductible", "deductible_met"), True),
         (facts.ask("cost_share", "cost_sharing", "coinsurance_pct", "copay"), True),

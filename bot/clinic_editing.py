@@ -194,7 +194,8 @@ class EnteringClinic(Mode):
         return CLINIC_FORM.get(self.draft.cursor) if self.draft else None
 
     def header(self, question: Question) -> Mapping[str, Any]:
-        return {"progress": None, "clinic_form": {"changing": bool(self.draft.original)}}
+        changing = "clinic_changing" if self.draft.original else "clinic_adding"
+        return {"progress": None, "header": changing}
 
     def question_buttons(self, question: Question) -> list[Button]:
         first = question is CLINIC_FORM.questions[0]

@@ -259,7 +259,7 @@ class Turn:
         if saved is not None:
             buttons.append(Button(Keep(question.id), "keep"))
         buttons += mode.question_buttons(question)
-        header = {"progress": None, "editing": False, "logging": False, "clinic_form": False}
+        header = {"progress": None, "header": None}
         self.show(
             "question",
             buttons=buttons,

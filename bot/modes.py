@@ -42,8 +42,9 @@ class Mode:
         return None
 
     def header(self, question: Question) -> Mapping[str, Any]:
-        """What the question's message says of where it is asked (progress, a form's name)."""
-        return {"progress": self.progress()}
+        """Where a question is asked: `header` names it ("progress", "editing", "call",
+        "clinic_adding", "clinic_changing", or None), `progress` is (n, total) or None."""
+        return {"progress": None, "header": None}
 
     def question_buttons(self, question: Question) -> list[Button]:
         """The buttons a question shows after its answers (back, cancel, done)."""

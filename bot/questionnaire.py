@@ -31,7 +31,8 @@ class Questionnaire(Mode):
         return progress(self.turn.flow, self.turn.case, question.id) if question else None
 
     def header(self, question: Question) -> Mapping[str, Any]:
-        return {"progress": progress(self.turn.flow, self.turn.case, question.id)}
+        position = progress(self.turn.flow, self.turn.case, question.id)
+        return {"progress": position, "header": "progress" if position else None}
 
     def question_buttons(self, question: Question) -> list[Button]:
         position = progress(self.turn.flow, self.turn.case, question.id)
@@ -126,7 +127,7 @@ class Changing(Questionnaire):
     staying: ClassVar[str] = EDITING
 
     def header(self, question: Question) -> Mapping[str, Any]:
-        return {"progress": None, "editing": True}
+        return {"progress": None, "header": "editing"}
 
     def question_buttons(self, question: Question) -> list[Button]:
         return [Button(BackFrom(question.id), "back")]

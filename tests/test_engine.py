@@ -301,7 +301,7 @@ def test_answers_lists_applicable_questions_and_edit_returns_to_summary():
     assert "benefit" not in dict(review.context["rows"])
     chat.send(Edit("insurer"))
     assert chat.asking == "insurer"
-    assert chat.last.context["editing"] and chat.last.context["progress"] is None
+    assert chat.last.context["header"] == "editing" and chat.last.context["progress"] is None
     chat.say("Cigna")
     assert chat.reply("summary")
     assert chat.answers()["insurer"] == "Cigna"
