@@ -18,22 +18,25 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from bot.answers import Said, cents
+from bot import figures
 from bot.clinics import Package
 from bot.flow import IM_KETAMINE, IV_KETAMINE, SPRAVATO, UNKNOWN, UNSURE
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
-FEDERAL_OOP_CAP = Decimal("10600.00")
-"""The ACA's out-of-pocket cap for one person in 2026."""
+FEDERAL_OOP_CAP = figures.ACA_OOP_SELF.amount
+"""The ACA's out-of-pocket cap for one person (bot/figures.py)."""
 COINSURANCE_BOUNDS = (Decimal(0), Decimal(50))
 COPAY_BOUNDS = (ZERO, Decimal("100.00"))
-# Prices seen in the domain notes: Spravato's 2019 list price per session (56 or 84 mg), and
-# the consumer-guide range per IV infusion (used for IM too: no better figure is known).
+# Prices per whole session (domain notes, section 2): Spravato's 2026 Medicare payments for
+# the drug, the visit and the observation (56 or 84 mg), and the consumer-guide range per IV
+# infusion (used for IM too: no better figure is known).
+SPRAVATO_LOW, SPRAVATO_HIGH = (figure.amount for figure in figures.SPRAVATO_SESSION)
 PRICE_BOUNDS = {
-    SPRAVATO: (Decimal("590.00"), Decimal("885.00")),
+    SPRAVATO: (SPRAVATO_LOW, SPRAVATO_HIGH),
     IV_KETAMINE: (Decimal("400.00"), Decimal("800.00")),
     IM_KETAMINE: (Decimal("400.00"), Decimal("800.00")),
-    UNSURE: (Decimal("400.00"), Decimal("885.00")),
+    UNSURE: (Decimal("400.00"), SPRAVATO_HIGH),
 }
 # Spravato's first month is 8 sessions; an IV series is commonly about 6.
 SESSION_BOUNDS = {
@@ -371,7 +374,8 @@ class _Known:
             found.append(Assumption("not_covered"))
         if "price_per_session" in unknowns:
             low, high = PRICE_BOUNDS[self.treatment]
-            found.append(Assumption("price_range", {"low": low, "high": high}))
+            basis = {SPRAVATO: "spravato", UNSURE: "both"}.get(self.treatment, "guides")
+            found.append(Assumption("price_range", {"low": low, "high": high, "basis": basis}))
         if self.treatment == SPRAVATO:
             found.append(Assumption("spravato_price_is_all_in"))
         if "sessions" in unknowns:

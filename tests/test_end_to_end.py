@@ -222,7 +222,7 @@ def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(worl
     (confirmation,) = act(fake, user, "press", remind)
     assert "Reminder set" in confirmation
 
-    assert before.startswith("About $0 to $7,080")  # 8 sessions at $885 at worst
+    assert before.startswith("About $0 to $10,320")  # 8 whole sessions at $1,290 at worst
     assert estimate_range(fake, user).startswith("About $0 to $3,600")  # 6 at $600
     (calls, *_) = act(fake, user, "send", "/calls")
     assert "REF-777" in calls and "PA-42" in calls

@@ -174,7 +174,7 @@ def test_unknown_out_of_pocket_maximum_is_at_most_the_federal_cap():
 def test_everything_unknown_gives_an_honest_range_and_asks_coverage_first():
     result = estimate({})
     assert result.low.patient_total == D("0.00")
-    assert result.high.patient_total == D("7080.00")  # 8 sessions at $885, not covered
+    assert result.high.patient_total == D("10320.00")  # 8 whole sessions at $1,290, not covered
     assert result.sessions == (6, 8)
     assert [s.question for s in result.unknowns][:2] == ["coverage", "network"]
     assert {a.id for a in result.assumptions} >= {"price_range", "sessions_default"}
