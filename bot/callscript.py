@@ -17,11 +17,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bot import appeals
 from bot.answers import Said
 from bot.flow import (
     GOVERNMENT_PLANS,
     IM_KETAMINE,
     IV_KETAMINE,
+    MEDICARE,
     SPRAVATO,
     UNKNOWN,
     UNSURE,
@@ -45,7 +47,25 @@ WRITE_DOWN = (
     "auth_number",
     "approved_units_dates",
 )
-IF_DENIED = ("denial_in_writing", "internal_appeal", "external_review", "parity_red_flags")
+IF_DENIED = {
+    # By the plan's appeal rule (bot/appeals.py): parity law does not apply to Medicare, and
+    # Medicare and Medicaid appeals go on to their own reviews rather than an external review.
+    "commercial": ("denial_in_writing", "internal_appeal", "external_review", "parity_red_flags"),
+    "medicare_advantage": ("denial_in_writing", "medicare_advantage_appeal"),
+    "original_medicare": ("denial_in_writing", "original_medicare_appeal"),
+    "medicare_unknown": (
+        "denial_in_writing",
+        "medicare_advantage_appeal",
+        "original_medicare_appeal",
+    ),
+    "medicaid": ("denial_in_writing", "medicaid_appeal", "parity_red_flags"),
+    "unknown": (
+        "denial_in_writing",
+        "appeal_deadline_unknown",
+        "external_review",
+        "parity_red_flags",
+    ),
+}
 PREAUTH_ASK = ("who_submits", "documents_needed", "decision_time", "approval_scope", "auth_number")
 PREAUTH_DOCUMENTS = ("trial_history", "rating_scale", "psychiatrist_letter")
 NOT_FOR_THE_INSURER = ("treatment", "insurer", "trials", "clinic", "price_per_session", "sessions")
@@ -148,6 +168,10 @@ class _Facts:
         unknown = any(self.unknown(q) for q in (*questions, *depends))
         return Ask(item, questions, unknown, because)
 
+    def parity(self, topic: str) -> tuple[str, ...]:
+        """Why `topic` matters: under parity law, which does not apply to Medicare."""
+        return (f"medicare_{topic}" if self.plan == MEDICARE else f"parity_{topic}",)
+
     def treatment_reasons(self, *, ketamine: str) -> tuple[str, ...]:
         """What matters about the treatment: Spravato's usual authorization, then `ketamine`."""
         spravato = ("spravato_with_authorization",) if self.spravato else ()
@@ -166,7 +190,7 @@ def build_call_script(answers: Mapping[str, object], flow: Flow = FLOW) -> CallS
         ask=tuple(sorted(_asks(facts), key=lambda ask: not ask.unknown)),
         preauth=_prior_auth(facts),
         write_down=WRITE_DOWN,
-        if_denied=IF_DENIED,
+        if_denied=IF_DENIED[appeals.rule_for(answers).id],
     )
 
 
@@ -208,7 +232,10 @@ def _asks(facts: _Facts) -> list[Ask]:
         ),
         (facts.ask("exclusion_in_writing"), facts["coverage"] == "no"),
         (facts.ask("experimental", depends=("coverage",)), facts.ketamine),
-        (facts.ask("medical_policy", depends=("coverage",)), True),
+        (
+            facts.ask("medical_policy", depends=("coverage",), because=facts.parity("criteria")),
+            True,
+        ),
         (facts.ask("benefit", "benefit"), facts.spravato),
         (facts.ask("spravato_codes"), facts.spravato),
         (
@@ -237,7 +264,10 @@ def _asks(facts: _Facts) -> list[Ask]:
             ),
             out_of_network or facts.spravato,
         ),
-        (facts.ask("network_gap", depends=("network_options",)), out_of_network),
+        (
+            facts.ask("network_gap", depends=("network_options",), because=facts.parity("gap")),
+            out_of_network,
+        ),
         (facts.ask("deductible", "deductible", "deductible_met"), True),
         (facts.ask("cost_share", "cost_sharing", "coinsurance_pct", "copay"), True),
         (
@@ -245,7 +275,7 @@ def _asks(facts: _Facts) -> list[Ask]:
             facts["cost_sharing"] in ("copay", UNKNOWN),
         ),
         (facts.ask("out_of_pocket", "oop_max", "oop_met"), True),
-        (facts.ask("visit_limits"), True),
+        (facts.ask("visit_limits", because=facts.parity("visits")), True),
         (facts.ask("allowed_amounts", "allowed_per_session"), out_of_network),
         (facts.ask("out_of_network_share"), out_of_network),
         (facts.ask("superbill"), out_of_network),

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from bot.answers import Said, cents
 from bot import figures
+from bot.answers import Said, cents
 from bot.clinics import Package
 from bot.flow import IM_KETAMINE, IV_KETAMINE, SPRAVATO, UNKNOWN, UNSURE
 

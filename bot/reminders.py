@@ -10,13 +10,12 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from bot import appeals
+from bot.appeals import AppealRule
+
 KINDS = ("call", "pa_pending", "appeal")
 DELIVERY_HOUR_UTC = 14
 """Late morning across the US, where the insurers' phone lines are."""
-APPEAL_DAYS = 180
-"""An internal appeal is filed within 180 days of the denial notice."""
-APPEAL_WARNING_DAYS = 30
-"""Remind this many days before the appeal deadline."""
 CALL_DELAYS = (1, 3, 7)
 """Days from today offered for "remind me to call"."""
 PENDING_DELAY = 7
@@ -29,23 +28,19 @@ def due_at(due: str) -> datetime:
     return datetime.combine(date.fromisoformat(due), time(DELIVERY_HOUR_UTC), tzinfo=UTC)
 
 
-def appeal_deadline(letter_date: str) -> date:
-    """The last day to file an internal appeal, from the date on the denial letter."""
-    return date.fromisoformat(letter_date) + timedelta(days=APPEAL_DAYS)
-
-
-def offers(today: date, authorization: Mapping[str, Any] | None) -> list[tuple[str, date]]:
-    """(kind, day) of the reminders worth offering after a call."""
+def offers(
+    today: date, authorization: Mapping[str, Any] | None, appeal: AppealRule
+) -> list[tuple[str, date]]:
+    """(kind, day) of the reminders worth offering after a call (`appeal`: the plan's rule)."""
     found = [("call", today + timedelta(days=days)) for days in CALL_DELAYS]
     status = authorization and authorization.get("status")
     if status == "pending":
         found.insert(0, ("pa_pending", today + timedelta(days=PENDING_DELAY)))
     letter = authorization and authorization.get("letter_date")
     if status == "denied" and letter and letter != "unknown":
-        deadline = appeal_deadline(letter)
-        warning = max(deadline - timedelta(days=APPEAL_WARNING_DAYS), today + timedelta(days=1))
-        if warning <= deadline:
-            found.insert(0, ("appeal", warning))
+        day = appeals.reminder_day(letter, appeal, today)
+        if day is not None:
+            found.insert(0, ("appeal", day))
     return found
 
 

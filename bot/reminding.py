@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot import reminders
+from bot import appeals, reminders
 from bot.events import CancelReminder, Menu, Remind
 from bot.flow import UNKNOWN
 from bot.replies import Button
@@ -23,9 +23,10 @@ def today(turn: Turn) -> date:
 
 def offers(turn: Turn, authorization: dict[str, Any] | None) -> list[Button]:
     """Buttons to set the reminders that fit (after a call: around its authorization news)."""
+    rule = appeals.rule_for(turn.values())
     return [
         Button(Remind(kind, day.isoformat()), f"remind_{kind}", {"day": day})
-        for kind, day in reminders.offers(today(turn), authorization)
+        for kind, day in reminders.offers(today(turn), authorization, rule)
     ]
 
 
@@ -47,13 +48,16 @@ def set_reminder(turn: Turn, kind: str, day_text: str) -> None:
         turn.show("reminder_set", reminder=same[0], repeated=True)
         return
     latest = turn.case.authorizations[-1] if turn.case.authorizations else {}
+    rule = appeals.rule_for(turn.values())
+    letter = latest.get("letter_date", UNKNOWN)
     params = {
         "number": latest.get("number", UNKNOWN),
         "deadline": (
-            reminders.appeal_deadline(latest["letter_date"]).isoformat()
-            if kind == "appeal" and latest.get("letter_date", UNKNOWN) != UNKNOWN
+            appeals.deadline(letter, rule).isoformat()
+            if kind == "appeal" and letter != UNKNOWN
             else None
         ),
+        "appeal": rule.id,
     }
     number = max((r["id"] for r in turn.case.reminders), default=0) + 1
     reminder = {"id": number, "kind": kind, "due": due, "created_at": turn.now}

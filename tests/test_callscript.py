@@ -529,18 +529,20 @@ def test_not_covered_asks_for_it_in_writing_and_puts_appeals_first() -> None:
     assert covered.index(HEADINGS["if_denied"]) > covered.index(HEADINGS["write_down"])
 
 
-def test_if_they_say_no() -> None:
-    assert build_call_script({}).if_denied == (
+def test_if_they_say_no_on_an_employer_plan() -> None:
+    # The appeal decision times are the appeal's (30 / 60 days, 72 hours), not the first
+    # decision's (15 / 30 days): domain notes, section 6.
+    assert build_call_script(SPRAVATO_PPO).if_denied == (
         "denial_in_writing",
         "internal_appeal",
         "external_review",
         "parity_red_flags",
     )
-    text = everything({})
+    text = everything(SPRAVATO_PPO)
     for words in (
         "denial in writing, with the number of the policy it is based on and the deadline",
         "within 180 days of the denial notice",
-        "15 days for a prior authorization, 30 days for care already received, or 72 hours",
+        "30 days for care not yet received, 60 days for care already received, or 72 hours",
         "denials based on medical judgement",
         "experimental or investigational",
         "go by the date on your denial letter",
@@ -548,6 +550,42 @@ def test_if_they_say_no() -> None:
         "health but not for comparable medical care, or no in-network provider",
     ):
         assert words in text, words
+    assert "15 days" not in text
+
+
+@pytest.mark.parametrize(
+    ("plan", "items", "words"),
+    [
+        (
+            {"plan_type": "medicare", "medicare_kind": "advantage"},
+            ("medicare_advantage_appeal",),
+            "reconsideration within 60 days of the notice (some sources say 65",
+        ),
+        (
+            {"plan_type": "medicare", "medicare_kind": "original"},
+            ("original_medicare_appeal",),
+            "redetermination within 120 days of receiving your Medicare Summary Notice",
+        ),
+        (
+            {"plan_type": "medicaid"},
+            ("medicaid_appeal", "parity_red_flags"),
+            "within 60 days of the notice; after its decision you can ask for a state fair hearing",
+        ),
+        (
+            {},
+            ("appeal_deadline_unknown", "external_review", "parity_red_flags"),
+            "from 60 days of the notice (Medicare Advantage, Medicaid managed care) to 180 days",
+        ),
+    ],
+)
+def test_if_they_say_no_follows_the_plan_type(plan, items, words) -> None:
+    answers = {**SPRAVATO_PPO, "plan_type": UNKNOWN, **plan}
+    script = build_call_script(answers)
+    assert script.if_denied == ("denial_in_writing", *items)
+    text = everything(answers)
+    assert words in text
+    if answers["plan_type"] == "medicare":
+        assert "parity" not in text.lower() and "1-800-MEDICARE" in text  # not Medicare's law
 
 
 def test_write_down_has_blanks_in_the_document() -> None:

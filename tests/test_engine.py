@@ -2,7 +2,7 @@
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -35,6 +35,7 @@ from bot.engine import (
     decode,
     handle,
 )
+from bot.render import Renderer
 from tests.support.engine_chat import FLOW, NOW, Chat, progress_at, typed_at, walk, walk_to
 
 SPRAVATO_COINSURANCE = {
@@ -715,14 +716,40 @@ def test_a_pending_authorization_offers_a_reminder_to_check_on_it():
     assert len(chat.case.reminders) == 1
 
 
-def test_a_denial_offers_a_reminder_well_before_the_appeal_deadline():
+@pytest.mark.parametrize(
+    ("plan", "deadline", "reminder", "rule"),
+    [
+        # Letter of 2026-11-20. Employer plan: 180 days -> 2027-05-19, reminded 30 days before.
+        ({"plan_type": "ppo"}, "2027-05-19", "2027-04-19", "commercial"),
+        # Medicaid managed care: 60 days -> 2027-01-19, reminded on 2026-12-20.
+        ({"plan_type": "medicaid"}, "2027-01-19", "2026-12-20", "medicaid"),
+        # Plan type not known: the shortest that may apply, 60 days.
+        ({"plan_type": "I don't know"}, "2027-01-19", "2026-12-20", "unknown"),
+    ],
+)
+def test_a_denial_offers_a_reminder_well_before_the_plans_appeal_deadline(
+    plan, deadline, reminder, rule
+):
     chat = Chat()
+    chat.begin()
+    walk_to(chat, "bh_carveout", plan)
     log_pa_call(chat, "denied", "skip", "11/20/2026")
+    logged = Renderer().render(chat.reply("call_logged"), "text").text
+    shown = date.fromisoformat(deadline)
+    assert f"so by {shown:%b} {shown.day}, {shown.year}" in logged
     offer = next(b.press for b in chat.last.buttons if b.label == "remind_appeal")
-    # 180 days from the letter is 2027-05-19; the reminder comes 30 days before.
-    assert offer.day == "2027-04-19"
+    assert offer.day == reminder
     chat.send(offer)
-    assert chat.case.reminders[0]["params"]["deadline"] == "2027-05-19"
+    params = chat.case.reminders[0]["params"]
+    assert params["deadline"] == deadline and params["appeal"] == rule
+
+
+def test_an_appeal_reminder_is_never_offered_after_the_deadline():
+    chat = Chat()
+    chat.begin()
+    walk_to(chat, "bh_carveout", {"plan_type": "ppo"})
+    log_pa_call(chat, "denied", "skip", "1/1/2026")  # 180 days: 2026-06-30, passed
+    assert "remind_appeal" not in [b.label for b in chat.last.buttons]
 
 
 @pytest.mark.parametrize(

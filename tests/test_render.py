@@ -70,6 +70,7 @@ MARKUPS = ("html", "text")
 
 # Templates that are imported by others or read as modules, never rendered as a message.
 MODULES = {
+    "_appeals",
     "_macros",
     "buttons",
     "commands",
