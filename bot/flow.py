@@ -52,6 +52,58 @@ class When:
             return False
         return (str(answers[self.question]) in self.values) != self.negate
 
+    def may_hold(self, answers: Answers) -> bool:
+        """Whether it is true, or may be once the question it looks at is answered."""
+        return self.question not in answers or self.holds(answers)
+
+    def questions(self) -> tuple[str, ...]:
+        return (self.question,)
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Every one of some conditions."""
+
+    parts: tuple[Condition, ...]
+
+    def holds(self, answers: Answers) -> bool:
+        return all(part.holds(answers) for part in self.parts)
+
+    def may_hold(self, answers: Answers) -> bool:
+        return all(part.may_hold(answers) for part in self.parts)
+
+    def questions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(q for part in self.parts for q in part.questions()))
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """At least one of some conditions."""
+
+    parts: tuple[Condition, ...]
+
+    def holds(self, answers: Answers) -> bool:
+        return any(part.holds(answers) for part in self.parts)
+
+    def may_hold(self, answers: Answers) -> bool:
+        return any(part.may_hold(answers) for part in self.parts)
+
+    def questions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(q for part in self.parts for q in part.questions()))
+
+
+Condition = When | AllOf | AnyOf
+
+
+def all_of(*parts: Condition) -> AllOf:
+    """Ask only when every one of `parts` holds."""
+    return AllOf(parts)
+
+
+def any_of(*parts: Condition) -> AnyOf:
+    """Ask only when at least one of `parts` holds."""
+    return AnyOf(parts)
+
 
 def only(question: str, *values: str) -> When:
     """Ask only when `question` was answered with one of `values`."""
@@ -70,7 +122,7 @@ class Question:
     id: str
     kind: Kind
     choices: tuple[str, ...] = ()
-    when: When | None = None
+    when: Condition | None = None
     unknown_value: str | None = UNKNOWN
     """Stored when the user does not know yet; None if not knowing is not an answer."""
     minimum: int = 0
@@ -91,7 +143,7 @@ class Question:
 
     def may_apply(self, answers: Answers) -> bool:
         """Whether this question applies or may still, once what it depends on is answered."""
-        return self.when is None or self.when.question not in answers or self.when.holds(answers)
+        return self.when is None or self.when.may_hold(answers)
 
 
 YES_NO = ("yes", "no")
@@ -150,7 +202,8 @@ class Flow:
         if len(set(ids)) != len(ids):
             raise ValueError("question ids must be unique")
         for question in self.questions:
-            if question.when and question.when.question not in ids[: ids.index(question.id)]:
+            earlier = ids[: ids.index(question.id)]
+            if question.when and not set(question.when.questions()) <= set(earlier):
                 raise ValueError(f"{question.id} depends on a later or missing question")
 
     def __getitem__(self, question_id: str) -> Question:

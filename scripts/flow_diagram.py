@@ -12,24 +12,17 @@ In FILE (the README), the block sits between the lines `<!-- flow-diagram:start 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from bot.flow import Flow, When
+from bot.flow import UNKNOWN, AllOf, AnyOf, Condition, Flow, Kind, When
 
 START_MARKER = "<!-- flow-diagram:start -->"
 END_MARKER = "<!-- flow-diagram:end -->"
 OTHERWISE = "otherwise"
-
-
-@dataclass(frozen=True)
-class _Exit:
-    """A node whose outgoing edge is still to be drawn, and what is known on the way there."""
-
-    node: str
-    label: str | None
-    holding: tuple[When, ...]
+OTHER = "another value"
+"""A typed answer that no condition names (such as an amount other than 0)."""
 
 
 def node_id(question_id: str) -> str:
@@ -37,68 +30,80 @@ def node_id(question_id: str) -> str:
     return f"q_{question_id}"
 
 
-def describe(when: When) -> str:
+def describe(when: Condition) -> str:
     """A condition as an edge label, like `treatment = spravato` or `deductible ≠ 0.00`."""
+    if isinstance(when, AllOf | AnyOf):
+        joiner = " and " if isinstance(when, AllOf) else " or "
+        return joiner.join(
+            f"({describe(part)})" if isinstance(part, AllOf | AnyOf) else describe(part)
+            for part in when.parts
+        )
     if len(when.values) == 1:
         return f"{when.question} {'≠' if when.negate else '='} {when.values[0]}"
     return f"{when.question} {'∉' if when.negate else '∈'} {{{', '.join(when.values)}}}"
 
 
-def _negation(when: When) -> When:
-    """The condition that holds when `when` does not."""
-    return When(when.question, when.values, not when.negate)
+def deciding(flow: Flow) -> dict[str, tuple[str, ...]]:
+    """Each answer a condition looks at, with the values worth trying: every choice, each value
+    a condition names, one value it does not name, and "don't know"."""
+    named: dict[str, set[str]] = {}
+    for question in flow.questions:
+        for leaf in _leaves(question.when):
+            named.setdefault(leaf.question, set()).update(leaf.values)
+    values = {}
+    for qid in sorted(named):
+        question = flow[qid]
+        tried = question.choices if question.kind == Kind.CHOICE else (*sorted(named[qid]), OTHER)
+        values[qid] = tuple(dict.fromkeys((*tried, UNKNOWN)))
+    return values
 
 
-def _verdict(holding: tuple[When, ...], when: When) -> str:
-    """Whether `when` is "always", "never" or "maybe" true where all of `holding` is true."""
-    allowed: set[str] | None = None  # None: any value except those barred
-    barred: set[str] = set()
-    for known in holding:
-        if known.question != when.question:
-            continue
-        if known.negate:
-            barred |= set(known.values)
-        else:
-            allowed = set(known.values) if allowed is None else allowed & set(known.values)
-    if allowed is None:
-        if set(when.values) <= barred:
-            return "always" if when.negate else "never"
-        return "maybe"
-    outcomes = {(value in when.values) != when.negate for value in allowed - barred}
-    if outcomes == {True}:
-        return "always"
-    return "maybe" if True in outcomes else "never"
+def walks(flow: Flow) -> list[tuple[str, ...]]:
+    """The nodes passed, start to summary, for every combination of the deciding answers."""
+    values = deciding(flow)
+    found = {}
+    for combination in itertools.product(*values.values()):
+        answers = dict(zip(values, combination, strict=True))
+        asked = tuple(node_id(q.id) for q in flow.applicable(answers))
+        found[asked] = ("start", *asked, "summary")
+    return list(found.values())
 
 
 def mermaid(flow: Flow) -> str:
-    """The flowchart of `flow` as a fenced ```mermaid block."""
+    """The flowchart of `flow` as a fenced ```mermaid block: every way through it, drawn."""
     lines = ["```mermaid", "flowchart TD", '    start(["/start: welcome"])']
     lines += [f'    {node_id(q.id)}["{q.id}<br/><i>{q.kind}</i>"]' for q in flow.questions]
     lines.append('    summary(["summary"])')
-    exits = [_Exit("start", None, ())]
+    order = ["start", *(node_id(q.id) for q in flow.questions), "summary"]
+    conditions = {node_id(q.id): q.when for q in flow.questions}
+    every = walks(flow)
+    taken = {step for walk in every for step in itertools.pairwise(walk)}
+    # After each node, the questions some way through it goes on to ask.
+    later: dict[str, set[str]] = {}
+    for walk in every:
+        for index, node in enumerate(walk):
+            later.setdefault(node, set()).update(walk[index + 1 :])
     for question in flow.questions:
-        target, when = node_id(question.id), question.when
-        verdicts = {way: _verdict(way.holding, when) if when else "always" for way in exits}
-        entering = [way for way in exits if verdicts[way] != "never"]
-        if not entering:
+        if not any(node_id(question.id) == target for _, target in taken):
             raise ValueError(f"{question.id} can never be asked: its condition is never true")
-        lines += [_edge(e.node, target, describe(when) if when else e.label) for e in entering]
-        # What is known on every way in is still known after the question: answers stay put.
-        known = [w for w in entering[0].holding if all(w in e.holding for e in entering)]
-        skips = [
-            _Exit(e.node, OTHERWISE, (*e.holding, _negation(when)))
-            for e in exits
-            if when and verdicts[e] == "maybe"
-        ]
-        exits = [
-            _Exit(target, None, (*known, when) if when else tuple(known)),
-            *skips,
-            *(e for e in exits if verdicts[e] == "never"),
-        ]
-    lines += [_edge(way.node, "summary", way.label) for way in exits]
+    for source, target in sorted(taken, key=lambda e: (order.index(e[1]), order.index(e[0]))):
+        when = conditions.get(target)
+        # "otherwise": the edge passes a question that other ways from `source` ask.
+        passed = order[order.index(source) + 1 : order.index(target)]
+        skips = any(node in later[source] for node in passed)
+        label = describe(when) if when else (OTHERWISE if skips else None)
+        lines.append(_edge(source, target, label))
     lines += _note(flow)
     lines.append("```")
     return "\n".join(lines) + "\n"
+
+
+def _leaves(when: Condition | None) -> list[When]:
+    if when is None:
+        return []
+    if isinstance(when, When):
+        return [when]
+    return [leaf for part in when.parts for leaf in _leaves(part)]
 
 
 def _edge(source: str, target: str, label: str | None) -> str:

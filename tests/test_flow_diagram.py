@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.flow import UNKNOWN, Flow, Kind, Question, When, only, unless
+from bot.flow import UNKNOWN, Flow, Kind, Question, When, all_of, any_of, only, unless
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "flow_diagram.py"
@@ -53,7 +53,7 @@ def run_script(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 def deciding_values(flow: Flow) -> dict[str, tuple[str, ...]]:
     """For each question a condition depends on, the values worth trying."""
-    deciding = {q.when.question for q in flow.questions if q.when}
+    deciding = {qid for q in flow.questions if q.when for qid in q.when.questions()}
     values = {}
     for qid in sorted(deciding):
         question = flow[qid]
@@ -144,6 +144,22 @@ def test_other_conditions_are_drawn_too() -> None:
     assert '-->|"a ≠ z"| q_c' in diagram
     assert '-->|"d ∉ {0.00, 1.00}"| q_e' in diagram
     assert edges(diagram)["q_d", "summary"] == "otherwise"
+    check_every_walk_is_drawn(flow)
+
+
+def test_conditions_on_several_answers_are_drawn() -> None:
+    flow = Flow(
+        (
+            Question("plan", Kind.CHOICE, ("a", "b", "c")),
+            Question("kind", Kind.CHOICE, ("x", "y"), when=only("plan", "a")),
+            Question("limit", Kind.MONEY, when=any_of(unless("plan", "a"), unless("kind", "x"))),
+            Question("met", Kind.MONEY, when=all_of(unless("limit", "0.00"), unless("plan", "c"))),
+            Question("end", Kind.TEXT),
+        )
+    )
+    diagram = flow_diagram.mermaid(flow)
+    assert '-->|"plan ≠ a or kind ≠ x"| q_limit' in diagram
+    assert '-->|"limit ≠ 0.00 and plan ≠ c"| q_met' in diagram
     check_every_walk_is_drawn(flow)
 
 
