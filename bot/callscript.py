@@ -21,8 +21,10 @@ from bot import appeals
 from bot.answers import Said
 from bot.flow import (
     GOVERNMENT_PLANS,
+    HDHP,
     IM_KETAMINE,
     IV_KETAMINE,
+    MEDICAID,
     MEDICARE,
     SPRAVATO,
     UNKNOWN,
@@ -68,7 +70,17 @@ IF_DENIED = {
 }
 PREAUTH_ASK = ("who_submits", "documents_needed", "decision_time", "approval_scope", "auth_number")
 PREAUTH_DOCUMENTS = ("trial_history", "rating_scale", "psychiatrist_letter")
-NOT_FOR_THE_INSURER = ("treatment", "insurer", "trials", "clinic", "price_per_session", "sessions")
+NOT_FOR_THE_INSURER = (
+    "treatment",
+    "insurer",
+    "medicare_kind",
+    "medigap",
+    "coverage_tier",
+    "trials",
+    "clinic",
+    "price_per_session",
+    "sessions",
+)
 """Answers the person knows, or gets from the clinic, rather than from the insurer."""
 ANY_QUESTION = "question"
 """The ask item for a question of the flow that no item of its own covers: asked in its words."""
@@ -271,8 +283,8 @@ def _asks(facts: _Facts) -> list[Ask]:
         (facts.ask("deductible", "deductible", "deductible_met"), True),
         (facts.ask("cost_share", "cost_sharing", "coinsurance_pct", "copay"), True),
         (
-            facts.ask("copay_before_deductible", depends=("cost_sharing",)),
-            facts["cost_sharing"] in ("copay", UNKNOWN),
+            facts.ask("copay_before_deductible", "copay_deductible", depends=("cost_sharing",)),
+            facts["cost_sharing"] in ("copay", UNKNOWN) and facts.plan not in (HDHP, MEDICAID),
         ),
         (facts.ask("out_of_pocket", "oop_max", "oop_met"), True),
         (facts.ask("visit_limits", because=facts.parity("visits")), True),
@@ -288,7 +300,7 @@ def _asks(facts: _Facts) -> list[Ask]:
     others = [
         facts.ask(ANY_QUESTION, q.id)
         for q in facts.flow.questions
-        if q.id not in facts.mentioned and q.may_apply(facts.settled) and facts.unknown(q.id)
+        if q.id not in facts.mentioned and q.applies(facts.answers) and facts.unknown(q.id)
     ]
     if not others:
         return asks

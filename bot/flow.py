@@ -65,6 +65,8 @@ class AllOf:
     """Every one of some conditions."""
 
     parts: tuple[Condition, ...]
+    name: str = ""
+    """How the diagram labels it (else by its parts)."""
 
     def holds(self, answers: Answers) -> bool:
         return all(part.holds(answers) for part in self.parts)
@@ -81,6 +83,8 @@ class AnyOf:
     """At least one of some conditions."""
 
     parts: tuple[Condition, ...]
+    name: str = ""
+    """How the diagram labels it (else by its parts)."""
 
     def holds(self, answers: Answers) -> bool:
         return any(part.holds(answers) for part in self.parts)
@@ -95,14 +99,14 @@ class AnyOf:
 Condition = When | AllOf | AnyOf
 
 
-def all_of(*parts: Condition) -> AllOf:
+def all_of(*parts: Condition, name: str = "") -> AllOf:
     """Ask only when every one of `parts` holds."""
-    return AllOf(parts)
+    return AllOf(parts, name)
 
 
-def any_of(*parts: Condition) -> AnyOf:
+def any_of(*parts: Condition, name: str = "") -> AnyOf:
     """Ask only when at least one of `parts` holds."""
-    return AnyOf(parts)
+    return AnyOf(parts, name)
 
 
 def only(question: str, *values: str) -> When:
@@ -158,32 +162,81 @@ def _sessions_suggestion(answers: Answers) -> tuple[str, ...]:
     return ("6", "8")
 
 
+ORIGINAL_MEDICARE = all_of(
+    only("plan_type", MEDICARE), only("medicare_kind", "original"), name="Original Medicare"
+)
+"""Original Medicare: Part B's own deductible and 20%, no networks, no yearly limit."""
+NOT_ORIGINAL_MEDICARE = any_of(
+    unless("plan_type", MEDICARE), unless("medicare_kind", "original"), name="not Original Medicare"
+)
+PLAN_DEDUCTIBLE = all_of(
+    NOT_ORIGINAL_MEDICARE, unless("plan_type", MEDICAID), name="the plan's own deductible"
+)
+"""The plan sets its own deductible and out-of-pocket maximum (not Original Medicare, whose
+figures are the law's, nor Medicaid, which has neither)."""
+
+# A question's condition names what it needs of every answer it depends on, so that an answer
+# left behind by a change (a copay, before the plan turned out to be Original Medicare) never
+# makes it apply.
+OUT_OF_NETWORK = all_of(NOT_ORIGINAL_MEDICARE, only("network", "out"), name="network = out")
+CARVED_OUT = only("bh_carveout", "yes")
+COINSURANCE = only("cost_sharing", "coinsurance")
+COPAY = only("cost_sharing", "copay")
+
 FLOW: tuple[Question, ...] = (
     Question("treatment", Kind.CHOICE, (*TREATMENTS, UNSURE), unknown_value=UNSURE),
     Question("insurer", Kind.TEXT),
     Question("plan_type", Kind.CHOICE, PLAN_TYPES),
-    Question("bh_carveout", Kind.CHOICE, YES_NO),
-    Question("bh_company", Kind.TEXT, when=only("bh_carveout", "yes")),
+    Question(
+        "medicare_kind", Kind.CHOICE, ("original", "advantage"), when=only("plan_type", MEDICARE)
+    ),
+    Question("medigap", Kind.CHOICE, YES_NO, when=ORIGINAL_MEDICARE),
+    Question(
+        "coverage_tier",
+        Kind.CHOICE,
+        ("self", "family"),
+        when=unless("plan_type", *GOVERNMENT_PLANS),
+    ),
+    Question("bh_carveout", Kind.CHOICE, YES_NO, when=NOT_ORIGINAL_MEDICARE),
+    Question(
+        "bh_company", Kind.TEXT, when=all_of(NOT_ORIGINAL_MEDICARE, only("bh_carveout", "yes"))
+    ),
     Question("coverage", Kind.CHOICE, YES_NO),
     Question("benefit", Kind.CHOICE, ("medical", "pharmacy"), when=only("treatment", SPRAVATO)),
     Question("preauth", Kind.CHOICE, YES_NO),
     Question("referral", Kind.CHOICE, YES_NO),
     Question("trials", Kind.COUNT, maximum=30, suggest=lambda answers: ("1", "2", "3", "4")),
     Question("clinic", Kind.TEXT),
-    Question("network", Kind.CHOICE, ("in", "out")),
-    Question("network_options", Kind.CHOICE, YES_NO, when=only("network", "out")),
-    Question("deductible", Kind.MONEY),
-    Question("deductible_met", Kind.MONEY, when=unless("deductible", "0.00"), at_most="deductible"),
-    Question("cost_sharing", Kind.CHOICE, ("coinsurance", "copay")),
-    Question("coinsurance_pct", Kind.PERCENT, when=only("cost_sharing", "coinsurance")),
-    Question("copay", Kind.MONEY, when=only("cost_sharing", "copay")),
-    Question("oop_max", Kind.MONEY),
-    Question("oop_met", Kind.MONEY, when=unless("oop_max", "0.00"), at_most="oop_max"),
+    Question("network", Kind.CHOICE, ("in", "out"), when=NOT_ORIGINAL_MEDICARE),
+    Question("network_options", Kind.CHOICE, YES_NO, when=OUT_OF_NETWORK),
+    Question("deductible", Kind.MONEY, when=PLAN_DEDUCTIBLE),
+    Question(
+        "deductible_met",
+        Kind.MONEY,
+        when=any_of(ORIGINAL_MEDICARE, all_of(PLAN_DEDUCTIBLE, unless("deductible", "0.00"))),
+        at_most="deductible",
+    ),
+    Question("cost_sharing", Kind.CHOICE, ("coinsurance", "copay"), when=NOT_ORIGINAL_MEDICARE),
+    Question("coinsurance_pct", Kind.PERCENT, when=all_of(NOT_ORIGINAL_MEDICARE, COINSURANCE)),
+    Question("copay", Kind.MONEY, when=all_of(NOT_ORIGINAL_MEDICARE, COPAY)),
+    Question(
+        "copay_deductible",
+        Kind.CHOICE,
+        ("first", "waived"),
+        when=all_of(NOT_ORIGINAL_MEDICARE, COPAY, unless("plan_type", HDHP, MEDICAID)),
+    ),
+    Question("oop_max", Kind.MONEY, when=PLAN_DEDUCTIBLE),
+    Question(
+        "oop_met",
+        Kind.MONEY,
+        when=all_of(PLAN_DEDUCTIBLE, unless("oop_max", "0.00")),
+        at_most="oop_max",
+    ),
     Question("price_per_session", Kind.MONEY, maximum=10_000),
     Question(
         "allowed_per_session",
         Kind.MONEY,
-        when=only("network", "out"),
+        when=OUT_OF_NETWORK,
         maximum=10_000,
         at_most="price_per_session",
     ),

@@ -32,10 +32,14 @@ def node_id(question_id: str) -> str:
 
 def describe(when: Condition) -> str:
     """A condition as an edge label, like `treatment = spravato` or `deductible ≠ 0.00`."""
+    if isinstance(when, AllOf | AnyOf) and when.name:
+        return when.name
     if isinstance(when, AllOf | AnyOf):
         joiner = " and " if isinstance(when, AllOf) else " or "
         return joiner.join(
-            f"({describe(part)})" if isinstance(part, AllOf | AnyOf) else describe(part)
+            f"({describe(part)})"
+            if isinstance(part, AllOf | AnyOf) and not part.name
+            else describe(part)
             for part in when.parts
         )
     if len(when.values) == 1:

@@ -19,6 +19,7 @@ from markupsafe import escape
 
 from bot.callscript import (
     MET,
+    NOT_FOR_THE_INSURER,
     NOT_MET,
     TO_CHECK,
     Ask,
@@ -38,7 +39,7 @@ TEMPLATES = ("callscript", "callscript_items", "callscript_document")
 WRONG_CODES = ("J0222", "J3000")  # wrong or unconfirmed codes seen on blogs (domain notes)
 HEADINGS = RENDERER.text.get_template("callscript_items.j2").module.headings
 # What the user knows or gets from the clinic, not from the insurer.
-NOT_FOR_INSURER = {"treatment", "insurer", "trials", "clinic", "price_per_session", "sessions"}
+NOT_FOR_INSURER = set(NOT_FOR_THE_INSURER)
 NAMES = {"insurer": "Aetna", "bh_company": "Optum", "clinic": "Calm Mind Ketamine Clinic"}
 NASTY_NAME = "<b>&*_\"'{{ 7 * 7 }}{% if %}</b>"
 LONGEST_NAME = "\U0001f48a" * 100  # 100 characters, 2 UTF-16 code units each

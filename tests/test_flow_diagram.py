@@ -113,11 +113,14 @@ def test_conditions_label_their_edges_with_an_otherwise_skip() -> None:
     drawn = edges(flow_diagram.mermaid(FLOW))
     assert drawn["q_coverage", "q_benefit"] == "treatment = spravato"
     assert drawn["q_coverage", "q_preauth"] == "otherwise"
-    assert drawn["q_deductible", "q_deductible_met"] == "deductible ≠ 0.00"
-    assert drawn["q_deductible", "q_cost_sharing"] == "otherwise"
-    assert drawn["q_cost_sharing", "q_coinsurance_pct"] == "cost_sharing = coinsurance"
-    assert drawn["q_cost_sharing", "q_copay"] == "cost_sharing = copay"
-    assert drawn["q_cost_sharing", "q_oop_max"] == "otherwise"
+    met = "Original Medicare or (the plan's own deductible and deductible ≠ 0.00)"
+    assert drawn["q_deductible", "q_deductible_met"] == met
+    assert drawn["q_deductible", "q_cost_sharing"] == "not Original Medicare"
+    coinsurance = "not Original Medicare and cost_sharing = coinsurance"
+    assert drawn["q_cost_sharing", "q_coinsurance_pct"] == coinsurance
+    assert drawn["q_cost_sharing", "q_copay"] == "not Original Medicare and cost_sharing = copay"
+    assert drawn["q_cost_sharing", "q_oop_max"] == "the plan's own deductible"
+    assert drawn["q_cost_sharing", "q_price_per_session"] == "otherwise"
     assert ("q_coinsurance_pct", "q_copay") not in drawn  # they exclude each other
     for question in FLOW.questions:
         if question.when:

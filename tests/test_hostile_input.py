@@ -331,6 +331,14 @@ def build_states(h: Harness) -> dict[str, State]:
     go_to("cost_sharing")
     h.press("a:cost_sharing:copay")
     keep("copay", "copay")
+    h.text("40")
+    keep("copay_deductible", "copay_deductible")
+
+    go_to("plan_type")
+    h.press("a:plan_type:medicare")
+    keep("medicare_kind", "medicare_kind")
+    h.press("a:medicare_kind:original")
+    keep("medigap", "medigap")
 
     go_to("summary")
     h.press("e:deductible:")

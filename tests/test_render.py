@@ -266,6 +266,21 @@ def iv_chat() -> Chat:
     return chat
 
 
+def medicare_chat() -> Chat:
+    """Original Medicare with no supplement: the questions it asks, and those it does not."""
+    chat = Chat()
+    chat.send(Start())
+    chat.send(Menu("begin"))
+    chat.answer("treatment", tap("treatment", "spravato"))
+    chat.answer("plan_type", tap("plan_type", "medicare"))
+    chat.answer("medicare_kind", tap("medicare_kind", "original"))
+    chat.answer("medigap", "no")
+    chat.answer("deductible_met", "$100")
+    chat.answer("sessions", "8")
+    assert "summary" in {reply.template for reply in chat.last}
+    return chat
+
+
 def unknown_chat() -> Chat:
     """Answers "I don't know yet" to every question."""
     chat = Chat()
@@ -397,6 +412,7 @@ def chats() -> dict[str, Chat]:
         "spravato": spravato_chat(BENIGN),
         "iv": iv_chat(),
         "unknown": unknown_chat(),
+        "medicare": medicare_chat(),
         "nasty": spravato_chat(NASTY),
         "longest": spravato_chat(LONGEST),
         "calls": calls_chat(BENIGN),
