@@ -20,7 +20,17 @@ from decimal import Decimal
 from bot import figures
 from bot.answers import Said, cents
 from bot.clinics import Package
-from bot.flow import IM_KETAMINE, IV_KETAMINE, SPRAVATO, UNKNOWN, UNSURE
+from bot.flow import (
+    HDHP,
+    IM_KETAMINE,
+    IV_KETAMINE,
+    MEDICAID,
+    MEDICARE,
+    SPRAVATO,
+    UNKNOWN,
+    UNSURE,
+    Flow,
+)
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -47,11 +57,37 @@ SESSION_BOUNDS = {
 }
 
 LOW, HIGH = "low", "high"
-STRUCTURAL = ("coverage", "network", "cost_sharing")
+STRUCTURAL = (
+    "coverage",
+    "network",
+    "cost_sharing",
+    "medicare_kind",
+    "medigap",
+    "coverage_tier",
+    "copay_deductible",
+)
+"""Choice answers the estimate reads (None when not known)."""
+DIMENSIONS = ("medicare_kind", "medigap", "cost_sharing", "copay_deductible")
+"""Unknown choices that change the rules: each possibility is costed, the cheapest kept for
+the lower case and the dearest for the higher one, in this order."""
+ORIGINAL, ADVANTAGE, MEDICAID_RULES, HDHP_RULES, COMMERCIAL = (
+    "original_medicare",
+    "medicare_advantage",
+    "medicaid",
+    "hdhp",
+    "commercial",
+)
+MEDICAID_COINSURANCE_BOUNDS = (Decimal(0), Decimal(20))
+"""Medicaid: at most 20% of the state's payment, above 150% of poverty (42 CFR 447.52)."""
+HDHP_MIN_DEDUCTIBLE = {
+    "self": figures.HDHP_MIN_DEDUCTIBLE_SELF.amount,
+    "family": Decimal("3400.00"),
+}
 # Unknowns that only matter through another one move with it when ranking what to ask.
 DEPENDENTS = {
     "network": ("allowed_per_session",),
-    "cost_sharing": ("coinsurance_pct", "copay"),
+    "cost_sharing": ("coinsurance_pct", "copay", "copay_deductible"),
+    "medicare_kind": ("medigap",),
     "deductible": ("deductible_met",),
     "oop_max": ("oop_met",),
 }
@@ -69,6 +105,9 @@ MONEY_FIELDS = (
 PERCENT_FIELDS = ("coinsurance_pct", "oon_coinsurance_pct")
 # The order in which unknowns are considered (the flow's order); ties in ranking keep it.
 UNKNOWN_ORDER = (
+    "medicare_kind",
+    "medigap",
+    "coverage_tier",
     "coverage",
     "network",
     "deductible",
@@ -76,12 +115,14 @@ UNKNOWN_ORDER = (
     "cost_sharing",
     "coinsurance_pct",
     "copay",
+    "copay_deductible",
     "oop_max",
     "oop_met",
     "price_per_session",
     "allowed_per_session",
     "sessions",
 )
+_FLOW = Flow()
 _DEPENDENT = {dependent: parent for parent, deps in DEPENDENTS.items() for dependent in deps}
 
 
@@ -101,10 +142,13 @@ class Plan:
     copay: Decimal
     deductible: Decimal
     deductible_met: Decimal
-    oop_max: Decimal
+    oop_max: Decimal | None
+    """None: no yearly limit (Original Medicare, and Medicaid's income-based cap, not modelled)."""
     oop_met: Decimal
     package: Package | None = None
     """Sessions bought together: the first ones are charged their share of its total."""
+    copay_after_deductible: bool = False
+    """The deductible is paid before any copay (always so on a high-deductible plan)."""
 
     def charges(self) -> tuple[tuple[Decimal, ...], Decimal]:
         """Each planned session's charge, and what is paid for package sessions left unused."""
@@ -204,20 +248,29 @@ def cost_sessions(plan: Plan) -> Schedule:
     if not plan.covered:
         return Schedule(tuple(SessionCost(charge, ZERO) for charge in charges), unused)
     deductible_left = max(plan.deductible - plan.deductible_met, ZERO)
-    oop_left = max(plan.oop_max - plan.oop_met, ZERO)
+    oop_left = None if plan.oop_max is None else max(plan.oop_max - plan.oop_met, ZERO)
     sessions = []
     for charge in charges:
         allowed = min(plan.allowed, charge)
         balance_bill = ZERO if plan.in_network else charge - allowed
-        if plan.coinsurance is None:
-            share = min(plan.copay, allowed)  # the deductible does not apply to a copay
+        if plan.coinsurance is None and not plan.copay_after_deductible:
+            share = min(plan.copay, allowed)  # a copay from the first session
         else:
             toward_deductible = min(deductible_left, allowed)
             deductible_left -= toward_deductible
             rest = allowed - toward_deductible
-            share = toward_deductible + rest * plan.coinsurance / HUNDRED
-        share = min(cents(share), oop_left)
-        oop_left -= share
+            # After the deductible: the copay (if anything of the allowed amount is left), or
+            # the coinsurance of what is left.
+            after = (
+                min(plan.copay, rest)
+                if plan.coinsurance is None
+                else rest * plan.coinsurance / HUNDRED
+            )
+            share = toward_deductible + after
+        share = cents(share)
+        if oop_left is not None:
+            share = min(share, oop_left)
+            oop_left -= share
         sessions.append(SessionCost(share + balance_bill, allowed - share))
     return Schedule(tuple(sessions), unused)
 
@@ -265,21 +318,36 @@ def totals(
     return tuple(case.schedule(dict.fromkeys(unknowns, side)).patient_total for side in (LOW, HIGH))
 
 
+def _ignored_for_plan(answers: Mapping[str, object]) -> tuple[str, ...]:
+    """Answers (from a file) to questions the plan type rules out: Original Medicare's figures
+    are the law's, Medicaid has no deductible or maximum."""
+    plan_free = {q: v for q, v in answers.items() if q not in ("plan_type", "medicare_kind")}
+    return tuple(
+        q
+        for q in answers
+        if q in _FLOW and not _FLOW[q].may_apply(answers) and _FLOW[q].may_apply(plan_free)
+    )
+
+
 @dataclass(frozen=True)
 class _Known:
     """What the answers say, with None for what is not known."""
 
     treatment: str
-    coverage: str | None
-    network: str | None
-    cost_sharing: str | None
+    plan_type: str | None
+    choices: Mapping[str, str | None]
+    """The STRUCTURAL choices, None when not known."""
     values: Mapping[str, Decimal | int | None]
     """Money and percents as Decimal, sessions as int; None when unknown."""
     package: Package | None = None
+    ignored: tuple[str, ...] = ()
+    """Answers given (in a file) to questions this plan type does not ask."""
 
     @classmethod
     def from_answers(cls, answers: Mapping[str, object], package: Package | None = None) -> _Known:
-        said = Said(answers)
+        ignored = _ignored_for_plan(answers)
+        said = Said({q: v for q, v in answers.items() if q not in ignored})
+        ignored = tuple(q for q in ignored if said.flow.get(q) and Said(answers).known(q))
         values: dict[str, Decimal | int | None] = {name: said.money(name) for name in MONEY_FIELDS}
         values |= {name: said.percent(name) for name in PERCENT_FIELDS}
         sessions = values["sessions"] = said.count("sessions") or None  # 0 sessions: not known
@@ -293,30 +361,93 @@ class _Known:
             values["price_per_session"] = max(package.parts())
         return cls(
             treatment=said.choice("treatment") or UNSURE,
-            coverage=said.choice("coverage"),
-            network=said.choice("network"),
-            cost_sharing=said.choice("cost_sharing"),
+            plan_type=said.choice("plan_type"),
+            choices={name: said.choice(name) for name in STRUCTURAL},
             values=values,
             package=package,
+            ignored=ignored,
         )
 
+    @property
+    def coverage(self) -> str | None:
+        return self.choices["coverage"]
+
+    @property
+    def network(self) -> str | None:
+        return self.choices["network"]
+
+    @property
+    def cost_sharing(self) -> str | None:
+        return self.choices["cost_sharing"]
+
     def unknowns(self) -> tuple[str, ...]:
-        """The questions whose answers are unknown, in flow order."""
-        known = {q: getattr(self, q) for q in STRUCTURAL} | dict(self.values)
-        return tuple(q for q in UNKNOWN_ORDER if known[q] is None)
+        """The answers not known that may change the cost, in flow order."""
+        known = dict(self.choices) | dict(self.values)
+        return tuple(q for q in UNKNOWN_ORDER if known[q] is None and self._matters(q))
+
+    def _matters(self, question: str) -> bool:
+        """Whether the rules of this plan type read the answer at all."""
+        if question == "medicare_kind":
+            return self.plan_type == MEDICARE
+        if question == "medigap":
+            return self.plan_type == MEDICARE and self.choices["medicare_kind"] != "advantage"
+        if question == "coverage_tier":
+            return self.plan_type == HDHP
+        return True
+
+    def regimes(self) -> tuple[str, ...]:
+        """The sets of rules that may apply: both Medicare ones while the kind is not known."""
+        if self.plan_type == MEDICARE:
+            kind = self.choices["medicare_kind"]
+            return (
+                (ORIGINAL,)
+                if kind == "original"
+                else (ADVANTAGE,)
+                if kind
+                else (ORIGINAL, ADVANTAGE)
+            )
+        return {MEDICAID: (MEDICAID_RULES,), HDHP: (HDHP_RULES,)}.get(self.plan_type, (COMMERCIAL,))
 
     def schedule(self, sides: Mapping[str, str]) -> Schedule:
         """The schedule with each unknown on the given side.
 
-        With the cost-sharing mode unknown, both are costed and the worse one is taken for
-        the dearest case, the better one for the cheapest.
+        For an unknown choice that changes the rules (DIMENSIONS), each possibility is costed and
+        the dearer one taken for the dearest case, the cheaper one for the cheapest.
         """
-        modes = [self.cost_sharing] if self.cost_sharing else ["coinsurance", "copay"]
-        schedules = [cost_sessions(self.plan(sides, mode)) for mode in modes]
-        pick = max if sides.get("cost_sharing") == HIGH else min
+        return self._best(sides, {}, DIMENSIONS)
+
+    def _best(
+        self, sides: Mapping[str, str], chosen: dict[str, str | None], dimensions
+    ) -> Schedule:
+        if not dimensions:
+            return cost_sessions(self.plan(sides, chosen))
+        dimension, *rest = dimensions
+        schedules = [
+            self._best(sides, chosen | {dimension: option}, rest)
+            for option in self._options(dimension, chosen)
+        ]
+        pick = max if sides.get(dimension) == HIGH else min
         return pick(schedules, key=lambda s: s.patient_total)
 
-    def plan(self, sides: Mapping[str, str], mode: str) -> Plan:
+    def _options(self, dimension: str, chosen: Mapping[str, str | None]) -> tuple[str | None, ...]:
+        known = self.choices[dimension]
+        if dimension == "medicare_kind":
+            return self.regimes()
+        regime = chosen["medicare_kind"]
+        if dimension == "medigap":
+            return ((known,) if known else ("yes", "no")) if regime == ORIGINAL else (None,)
+        if dimension == "cost_sharing":
+            if regime == ORIGINAL:
+                return ("coinsurance",)  # Part B: 20% of the approved amount
+            return (known,) if known else ("coinsurance", "copay")
+        # copay_deductible: whether the deductible comes before the copay.
+        if chosen["cost_sharing"] != "copay":
+            return (None,)
+        if regime in (HDHP_RULES, MEDICAID_RULES):
+            return ("first",) if regime == HDHP_RULES else ("waived",)
+        return (known,) if known else ("waived", "first")
+
+    def plan(self, sides: Mapping[str, str], chosen: Mapping[str, str | None]) -> Plan:
         """The concrete plan with each unknown at its cheapest or dearest plausible value."""
 
         def pick(question: str, cheapest, dearest):
@@ -325,36 +456,96 @@ class _Known:
                 return known
             return dearest if sides.get(question) == HIGH else cheapest
 
+        regime = chosen["medicare_kind"]
         price = pick("price_per_session", *PRICE_BOUNDS[self.treatment])
         charge = max((price, *(self.package.parts() if self.package else ())))
         in_network = self.network == "in" if self.network else sides.get("network") != HIGH
+        if regime == ORIGINAL:
+            in_network = True  # no networks: the Medicare-approved amount, assignment accepted
         # Out of network, an unknown allowed amount ranges from the charge (no balance bill)
         # down to nothing (no out-of-network benefit, as with most HMO and EPO plans).
         allowed = charge if in_network else ZERO
-        allowed = pick("allowed_per_session", charge, allowed)
-        # What is known to be met bounds the unknown limits from below.
-        known = {k: self.values[k] or ZERO for k in ("deductible_met", "oop_met")}
-        top = min(self.values["oop_max"] or FEDERAL_OOP_CAP, FEDERAL_OOP_CAP)
-        deductible = pick("deductible", known["deductible_met"], max(top, known["deductible_met"]))
-        deductible_met = min(pick("deductible_met", deductible, ZERO), deductible)
-        oop_max = pick("oop_max", max(deductible, known["oop_met"]), FEDERAL_OOP_CAP)
-        plan = Plan(
+        allowed = charge if regime == ORIGINAL else pick("allowed_per_session", charge, allowed)
+        mode = chosen["cost_sharing"]
+        common = dict(
             covered=self.coverage == "yes" if self.coverage else sides.get("coverage") != HIGH,
             in_network=in_network,
             price=price,
             allowed=min(allowed, charge),
             sessions=pick("sessions", *SESSION_BOUNDS[self.treatment]),
+            package=self.package,
+            copay_after_deductible=chosen["copay_deductible"] == "first",
+        )
+        if regime == ORIGINAL:
+            part_b = figures.PART_B_DEDUCTIBLE.amount
+            twenty = ZERO if chosen["medigap"] == "yes" else figures.PART_B_COINSURANCE.amount
+            met = min(pick("deductible_met", part_b, ZERO), part_b)
+            return Plan(
+                **common,
+                coinsurance=twenty,
+                copay=ZERO,
+                deductible=part_b,
+                deductible_met=met,
+                oop_max=None,
+                oop_met=ZERO,
+            )
+        if regime == MEDICAID_RULES:
+            return Plan(
+                **common,
+                coinsurance=pick("coinsurance_pct", *MEDICAID_COINSURANCE_BOUNDS)
+                if mode == "coinsurance"
+                else None,
+                copay=pick("copay", ZERO, figures.MEDICAID_NOMINAL_COPAY.amount),
+                deductible=ZERO,
+                deductible_met=ZERO,
+                oop_max=None,
+                oop_met=ZERO,
+            )
+        plan = Plan(
+            **common,
             coinsurance=pick("coinsurance_pct", *COINSURANCE_BOUNDS)
             if mode == "coinsurance"
             else None,
             copay=pick("copay", *COPAY_BOUNDS),
-            deductible=deductible,
-            deductible_met=deductible_met,
-            oop_max=oop_max,
-            oop_met=pick("oop_met", oop_max, min(deductible_met, oop_max)),
-            package=self.package,
+            **self._limits(pick, regime, sides),
         )
         return plan if in_network else self.out_of_network(plan)
+
+    def _limits(self, pick, regime: str, sides: Mapping[str, str]) -> dict[str, Decimal]:
+        """The deductible and out-of-pocket maximum, and what is met of them."""
+        tier = self.choices["coverage_tier"]
+        tier = tier or ("family" if sides.get("coverage_tier") == HIGH else "self")
+        if regime == ADVANTAGE:
+            cap = figures.MEDICARE_ADVANTAGE_OOP.amount
+        elif regime == HDHP_RULES and tier == "self":
+            cap = figures.HSA_OOP_SELF.amount
+        else:
+            cap = FEDERAL_OOP_CAP  # the most one person pays, also inside a family plan
+        entered = self.values["oop_max"]
+        if entered is not None and regime != ADVANTAGE:
+            entered = min(entered, FEDERAL_OOP_CAP)  # a family maximum: one person's share stops
+        known = {k: self.values[k] or ZERO for k in ("deductible_met", "oop_met")}
+        top = min(entered or cap, cap)
+        lowest = HDHP_MIN_DEDUCTIBLE[tier] if regime == HDHP_RULES else ZERO
+        deductible = pick(
+            "deductible", max(known["deductible_met"], lowest), max(top, known["deductible_met"])
+        )
+        deductible_met = min(pick("deductible_met", deductible, ZERO), deductible)
+        if entered is None:
+            oop_max = pick("oop_max", max(deductible, known["oop_met"]), cap)
+        else:
+            oop_max = entered
+        # On a high-deductible plan, while the deductible is not met, nothing but the deductible
+        # itself has counted toward the maximum.
+        unmet = regime == HDHP_RULES and deductible_met < deductible
+        most = min(deductible_met, oop_max) if unmet else oop_max
+        oop_met = pick("oop_met", most, min(deductible_met, oop_max))
+        return {
+            "deductible": deductible,
+            "deductible_met": deductible_met,
+            "oop_max": oop_max,
+            "oop_met": oop_met,
+        }
 
     def out_of_network(self, plan: Plan) -> Plan:
         """Use a separate out-of-network deductible and coinsurance, when they were given."""
@@ -369,9 +560,14 @@ class _Known:
 
     def assumptions(self, unknowns: tuple[str, ...]) -> tuple[Assumption, ...]:
         """What the estimate assumes, as ids with their figures."""
+        regimes = self.regimes()
+        own_limits = [r for r in regimes if r in (COMMERCIAL, HDHP_RULES, ADVANTAGE)]
         found = [Assumption("one_plan_year")]
+        if self.ignored:
+            found.append(Assumption("ignored_for_plan", {"questions": self.ignored}))
         if self.coverage == "no":
             found.append(Assumption("not_covered"))
+        found += self._plan_assumptions(regimes)
         if "price_per_session" in unknowns:
             low, high = PRICE_BOUNDS[self.treatment]
             basis = {SPRAVATO: "spravato", UNSURE: "both"}.get(self.treatment, "guides")
@@ -381,27 +577,78 @@ class _Known:
         if "sessions" in unknowns:
             low, high = SESSION_BOUNDS[self.treatment]
             found.append(Assumption("sessions_default", {"low": low, "high": high}))
+        if own_limits or MEDICAID_RULES in regimes:
+            found += self._network_assumptions(unknowns)
+        if own_limits:
+            found += self._limit_assumptions(unknowns, own_limits)
+        elif ORIGINAL in regimes and "deductible_met" in unknowns:
+            found.append(Assumption("deductible_met_bounds"))
+        return tuple(found)
+
+    def _plan_assumptions(self, regimes: tuple[str, ...]) -> list[Assumption]:
+        found = []
+        if len(regimes) > 1:
+            found.append(Assumption("medicare_kind_unknown"))
+        if ORIGINAL in regimes:
+            part_b = {"deductible": figures.PART_B_DEDUCTIBLE.amount}
+            found.append(Assumption("original_medicare", part_b))
+            medigap = self.choices["medigap"]
+            if medigap != "no":
+                found.append(Assumption("medigap" if medigap == "yes" else "medigap_unknown"))
+        if MEDICAID_RULES in regimes:
+            copay = {"copay": figures.MEDICAID_NOMINAL_COPAY.amount}
+            found.append(Assumption("medicaid", copay))
+        if HDHP_RULES in regimes:
+            found.append(Assumption("hdhp_deductible_first"))
+        return found
+
+    def _network_assumptions(self, unknowns: tuple[str, ...]) -> list[Assumption]:
+        found = []
         if self.network == "in" and self.values["allowed_per_session"] is None:
             found.append(Assumption("allowed_is_price"))
         if self.network != "in" and "allowed_per_session" in unknowns:
             found.append(Assumption("allowed_unknown"))
         if self.network != "in" and self.values["oon_deductible"] is None:
             found.append(Assumption("out_of_network_same_cost_sharing"))
-        if self.cost_sharing != "coinsurance":
-            found.append(Assumption("copay_skips_deductible"))
+        return found
+
+    def _limit_assumptions(self, unknowns: tuple[str, ...], regimes: list[str]) -> list[Assumption]:
+        found = []
+        if self.cost_sharing != "coinsurance" and regimes != [HDHP_RULES]:
+            copay_first = self.choices["copay_deductible"]
+            found.append(
+                Assumption(
+                    {"first": "copay_after_deductible", None: "copay_deductible_unknown"}.get(
+                        copay_first, "copay_skips_deductible"
+                    )
+                )
+            )
         if "coinsurance_pct" in unknowns and self.cost_sharing != "copay":
             low, high = COINSURANCE_BOUNDS
             found.append(Assumption("coinsurance_bounds", {"low": low, "high": high}))
         if "copay" in unknowns and self.cost_sharing != "coinsurance":
             low, high = COPAY_BOUNDS
             found.append(Assumption("copay_bounds", {"low": low, "high": high}))
+        cap = {
+            ADVANTAGE: figures.MEDICARE_ADVANTAGE_OOP,
+            HDHP_RULES: figures.HSA_OOP_SELF
+            if self.choices["coverage_tier"] == "self"
+            else figures.ACA_OOP_SELF,
+        }.get(regimes[-1], figures.ACA_OOP_SELF)
+        limit = {"cap": cap.amount, "checked": cap.checked, "rule": regimes[-1]}
         if "deductible" in unknowns:
-            found.append(Assumption("deductible_bounds", {"cap": FEDERAL_OOP_CAP}))
+            found.append(Assumption("deductible_bounds", limit))
         if "deductible_met" in unknowns:
             found.append(Assumption("deductible_met_bounds"))
         if "oop_max" in unknowns:
-            found.append(Assumption("oop_max_bounds", {"cap": FEDERAL_OOP_CAP}))
+            found.append(Assumption("oop_max_bounds", limit))
         if "oop_met" in unknowns:
             found.append(Assumption("oop_met_bounds"))
-        found.append(Assumption("individual_plan"))
-        return tuple(found)
+        if ADVANTAGE not in regimes:
+            family = self.choices["coverage_tier"] == "family"
+            found.append(
+                Assumption(
+                    "family_self_cap" if family else "individual_plan", {"cap": FEDERAL_OOP_CAP}
+                )
+            )
+        return found
