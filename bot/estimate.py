@@ -439,6 +439,8 @@ class _Known:
         if dimension == "cost_sharing":
             if regime == ORIGINAL:
                 return ("coinsurance",)  # Part B: 20% of the approved amount
+            if regime == MEDICAID_RULES and not known:
+                return ("copay",)  # not known: up to the nominal copay
             return (known,) if known else ("coinsurance", "copay")
         # copay_deductible: whether the deductible comes before the copay.
         if chosen["cost_sharing"] != "copay":

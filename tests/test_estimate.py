@@ -267,6 +267,11 @@ answer_values = st.fixed_dictionaries(
     {},
     optional={
         "treatment": st.sampled_from(["spravato", "iv_ketamine", "im_ketamine", "unsure"]),
+        "plan_type": st.sampled_from(["ppo", "hdhp", "medicare", "medicaid", "other", "unknown"]),
+        "medicare_kind": st.sampled_from(["original", "advantage", "unknown"]),
+        "medigap": st.sampled_from(["yes", "no", "unknown"]),
+        "coverage_tier": st.sampled_from(["self", "family", "unknown"]),
+        "copay_deductible": st.sampled_from(["first", "waived", "unknown"]),
         "coverage": st.sampled_from(["yes", "no", "unknown"]),
         "network": st.sampled_from(["in", "out", "unknown"]),
         "cost_sharing": st.sampled_from(["coinsurance", "copay", "unknown"]),
