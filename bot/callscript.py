@@ -153,6 +153,12 @@ class _Facts:
         self.spravato = self.treatment in (SPRAVATO, UNSURE)
         self.ketamine = self.treatment in (IV_KETAMINE, IM_KETAMINE, UNSURE)
         self.plan = answers.get("plan_type")
+        self.original_medicare = (
+            self.plan == MEDICARE and answers.get("medicare_kind") == "original"
+        )
+        """Original Medicare: the law's figures (no networks, no plan deductible or maximum)."""
+        self.own_figures = not self.original_medicare and self.plan != MEDICAID
+        """The plan sets its own deductible and out-of-pocket maximum."""
         # Answers not settled yet do not rule out the questions that depend on them.
         self.settled = {k: v for k, v in answers.items() if self.said.known(k)}
         self.mentioned: set[str] = set(NOT_FOR_THE_INSURER)
@@ -207,8 +213,9 @@ def build_call_script(answers: Mapping[str, object], flow: Flow = FLOW) -> CallS
 
 
 def _before(facts: _Facts) -> tuple[str, ...]:
-    codes = {SPRAVATO: ("codes_spravato",), IV_KETAMINE: ("codes_iv",), IM_KETAMINE: ("codes_im",)}
-    treatment_codes = codes.get(facts.treatment, ("codes_spravato", "codes_iv", "codes_im"))
+    spravato = "codes_spravato_medicare" if facts.plan == MEDICARE else "codes_spravato"
+    codes = {SPRAVATO: (spravato,), IV_KETAMINE: ("codes_iv",), IM_KETAMINE: ("codes_im",)}
+    treatment_codes = codes.get(facts.treatment, (spravato, "codes_iv", "codes_im"))
     return (*BEFORE, *treatment_codes, "diagnosis_codes")
 
 
@@ -219,14 +226,20 @@ def _notes(facts: _Facts) -> tuple[str, ...]:
         notes.append("trials_below_usual")
     if facts.spravato:
         notes.append("no_savings_program" if facts.plan in GOVERNMENT_PLANS else "savings_program")
-    if facts.plan in GOVERNMENT_PLANS:
-        notes.append(str(facts.plan))
+    if facts.plan == MEDICARE:
+        kind = facts.answers.get("medicare_kind")
+        notes.append(f"medicare_{kind}" if kind in ("original", "advantage") else "medicare")
+    if facts.original_medicare:
+        notes += ["assignment", "abn"]
+    if facts.plan == MEDICAID:
+        notes.append("medicaid")
     return tuple(notes)
 
 
 def _asks(facts: _Facts) -> list[Ask]:
     """Every ask item that applies, in the order of the flow."""
     out_of_network = facts["network"] == "out"
+    original, own = facts.original_medicare, facts.own_figures
     wanted = [
         (facts.ask("plan", "plan_type"), True),
         (facts.ask("carveout", "bh_carveout"), facts.unknown("bh_carveout")),
@@ -249,7 +262,7 @@ def _asks(facts: _Facts) -> list[Ask]:
             True,
         ),
         (facts.ask("benefit", "benefit"), facts.spravato),
-        (facts.ask("spravato_codes"), facts.spravato),
+        (facts.ask("spravato_codes"), facts.spravato and not original),
         (
             facts.ask(
                 "preauth",
@@ -267,26 +280,27 @@ def _asks(facts: _Facts) -> list[Ask]:
             facts.plan in REFERRAL_PLANS or facts["referral"] != "no",
         ),
         (facts.ask("criteria", depends=("trials",)), facts.unknown("trials")),
-        (facts.ask("network", "network"), facts.unknown("network")),
+        (facts.ask("network", "network"), facts.unknown("network") and not original),
         (
             facts.ask(
                 "in_network_options",
                 "network_options",
                 because=("rems_setting",) if facts.spravato else (),
             ),
-            out_of_network or facts.spravato,
+            (out_of_network or facts.spravato) and not original,
         ),
         (
             facts.ask("network_gap", depends=("network_options",), because=facts.parity("gap")),
             out_of_network,
         ),
-        (facts.ask("deductible", "deductible", "deductible_met"), True),
-        (facts.ask("cost_share", "cost_sharing", "coinsurance_pct", "copay"), True),
+        (facts.ask("part_b_deductible", "deductible_met"), original),
+        (facts.ask("deductible", "deductible", "deductible_met"), own),
+        (facts.ask("cost_share", "cost_sharing", "coinsurance_pct", "copay"), not original),
         (
             facts.ask("copay_before_deductible", "copay_deductible", depends=("cost_sharing",)),
-            facts["cost_sharing"] in ("copay", UNKNOWN) and facts.plan not in (HDHP, MEDICAID),
+            own and facts["cost_sharing"] in ("copay", UNKNOWN) and facts.plan != HDHP,
         ),
-        (facts.ask("out_of_pocket", "oop_max", "oop_met"), True),
+        (facts.ask("out_of_pocket", "oop_max", "oop_met"), own),
         (facts.ask("visit_limits", because=facts.parity("visits")), True),
         (facts.ask("allowed_amounts", "allowed_per_session"), out_of_network),
         (facts.ask("out_of_network_share"), out_of_network),

@@ -167,7 +167,8 @@ def test_spravato_asks_benefit_and_rems_centers_and_quotes_its_codes() -> None:
         "G2082 (up to 56 mg)",
         "G2083 (over 56 mg)",
         "J0013 (from January 1, 2026; S0013 before 2026)",
-        "99212-99215 plus 99415 or 99416",
+        "99212-99215 plus 99415 (the first hour of monitoring) and 99416 (each added 30 minutes, "
+        "an add-on to 99415)",
         "medical benefit or my pharmacy benefit",
         "in-network REMS-certified centers",
     ):
@@ -192,7 +193,8 @@ def test_iv_ketamine_asks_about_exclusion_and_policy_with_hedged_codes() -> None
     assert not {"benefit", "spravato_codes"} & set(ids(script))
     text = everything(IV_PPO)
     for words in (
-        "J3490 (unclassified drug) with 96365 (first hour of infusion) and 96366 (each added hour)",
+        "J3490 (unclassified drug) with 96365 (infusion, first hour); 96366 is added only when an "
+        "infusion runs past 90 minutes",
         "confirm them with the clinic",
         "excluded as experimental or investigational",
         "written medical policy for ketamine",
@@ -336,7 +338,7 @@ def test_out_of_network_asks_gap_exception_allowed_amounts_and_claims() -> None:
     text = everything(iv_out)
     for words in (
         "network-gap exception for Calm Mind Ketamine Clinic",
-        "allowed amount for 99214, 96365 and 96366",
+        "allowed amount for 96365 (and 96366, past 90 minutes) and the visit",
         "submit a superbill",
         "timely-filing limit",
         "mailing address do you have on file",
@@ -344,7 +346,7 @@ def test_out_of_network_asks_gap_exception_allowed_amounts_and_claims() -> None:
         assert words in text, words
     spravato_out = {**SPRAVATO_PPO, "network": "out"}
     assert "allowed amount for G2082 and G2083?" in chat(spravato_out)
-    assert "allowed amount for 99214 and 96372?" in chat({**IM_PPO, "network": "out"})
+    assert "allowed amount for 96372 and the visit?" in chat({**IM_PPO, "network": "out"})
     assert ask(build_call_script(spravato_out), "network_gap").unknown  # options not known
 
 
@@ -528,6 +530,25 @@ def test_not_covered_asks_for_it_in_writing_and_puts_appeals_first() -> None:
         assert HEADINGS["if_denied"].lower() not in text.lower()
     covered = chat(IV_PPO)
     assert covered.index(HEADINGS["if_denied"]) > covered.index(HEADINGS["write_down"])
+
+
+def test_original_medicare_asks_only_what_medicare_leaves_open() -> None:
+    answers = {**SPRAVATO_PPO, "plan_type": "medicare", "medicare_kind": "original"}
+    answers |= {"medigap": "no", "deductible_met": UNKNOWN}
+    for gone in ("network", "deductible", "cost_sharing", "oop_max", "bh_carveout"):
+        answers.pop(gone, None)
+    script = build_call_script(answers)
+    asked = ids(script)
+    assert "part_b_deductible" in asked and ask(script, "part_b_deductible").unknown
+    for item in ("network", "in_network_options", "deductible", "cost_share", "out_of_pocket"):
+        assert item not in asked, item
+    assert "copay_before_deductible" not in asked and "spravato_codes" not in asked
+    assert {"medicare_original", "assignment", "abn"} <= set(script.notes)
+    assert "codes_spravato_medicare" in script.before
+    text = everything(answers)
+    assert "How much of my Part B deductible have I met this year?" in text
+    assert "Advance Beneficiary Notice (ABN)" in text and "no drug code added" in text
+    assert "J0013" not in text
 
 
 def test_if_they_say_no_on_an_employer_plan() -> None:
