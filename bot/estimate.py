@@ -90,6 +90,8 @@ DEPENDENTS = {
     "medicare_kind": ("medigap",),
     "deductible": ("deductible_met",),
     "oop_max": ("oop_met",),
+    "oon_deductible": ("oon_deductible_met",),
+    "oon_oop_max": ("oon_oop_met",),
 }
 MONEY_FIELDS = (
     "price_per_session",
@@ -101,6 +103,8 @@ MONEY_FIELDS = (
     "oop_met",
     "oon_deductible",
     "oon_deductible_met",
+    "oon_oop_max",
+    "oon_oop_met",
 )
 PERCENT_FIELDS = ("coinsurance_pct", "oon_coinsurance_pct")
 # The order in which unknowns are considered (the flow's order); ties in ranking keep it.
@@ -118,6 +122,11 @@ UNKNOWN_ORDER = (
     "copay_deductible",
     "oop_max",
     "oop_met",
+    "oon_deductible",
+    "oon_deductible_met",
+    "oon_coinsurance_pct",
+    "oon_oop_max",
+    "oon_oop_met",
     "price_per_session",
     "allowed_per_session",
     "sessions",
@@ -395,6 +404,10 @@ class _Known:
             return self.plan_type == HDHP
         return True
 
+    def _own_figures(self) -> bool:
+        """The plan sets its own deductible and maximum (not Original Medicare or Medicaid)."""
+        return any(r in (COMMERCIAL, HDHP_RULES, ADVANTAGE) for r in self.regimes())
+
     def regimes(self) -> tuple[str, ...]:
         """The sets of rules that may apply: both Medicare ones while the kind is not known."""
         if self.plan_type == MEDICARE:
@@ -511,7 +524,7 @@ class _Known:
             copay=pick("copay", *COPAY_BOUNDS),
             **self._limits(pick, regime, sides),
         )
-        return plan if in_network else self.out_of_network(plan)
+        return plan if in_network else self.out_of_network(plan, sides)
 
     def _limits(self, pick, regime: str, sides: Mapping[str, str]) -> dict[str, Decimal]:
         """The deductible and out-of-pocket maximum, and what is met of them."""
@@ -530,7 +543,9 @@ class _Known:
         top = min(entered or cap, cap)
         lowest = HDHP_MIN_DEDUCTIBLE[tier] if regime == HDHP_RULES else ZERO
         deductible = pick(
-            "deductible", max(known["deductible_met"], lowest), max(top, known["deductible_met"])
+            "deductible",
+            max(known["deductible_met"], lowest),
+            max(top, known["deductible_met"], lowest),
         )
         deductible_met = min(pick("deductible_met", deductible, ZERO), deductible)
         if entered is None:
@@ -549,16 +564,47 @@ class _Known:
             "oop_met": oop_met,
         }
 
-    def out_of_network(self, plan: Plan) -> Plan:
-        """Use a separate out-of-network deductible and coinsurance, when they were given."""
-        deductible = self.values["oon_deductible"]
-        if deductible is not None:
-            met = min(self.values["oon_deductible_met"] or ZERO, deductible)
-            plan = replace(plan, deductible=deductible, deductible_met=met)
+    def out_of_network(self, plan: Plan, sides: Mapping[str, str]) -> Plan:
+        """Out of network: the plan's out-of-network deductible, coinsurance and maximum, which
+        the in-network counters never cap. Not known: from the in-network figures (and what is
+        met of them) to a separate deductible of twice the in-network one, none of it met, 50%
+        and no maximum."""
+
+        def pick(question: str, cheapest, dearest):
+            known = self.values[question]
+            if known is not None:
+                return known
+            return dearest if sides.get(question) == HIGH else cheapest
+
+        given = {q: self.values[q] is not None for q in ("oon_deductible", "oon_oop_max")}
+        deductible = pick("oon_deductible", plan.deductible, plan.deductible * 2)
+        met = pick(
+            "oon_deductible_met",
+            deductible if given["oon_deductible"] else plan.deductible_met,
+            ZERO,
+        )
         coinsurance = self.values["oon_coinsurance_pct"]
-        if coinsurance is not None and plan.coinsurance is not None:
-            plan = replace(plan, coinsurance=coinsurance)
-        return plan
+        if coinsurance is None:
+            # A copay plan keeps its copay out of network; with a coinsurance, the dearer case
+            # is 50% (or the in-network percentage, if higher).
+            high = plan.coinsurance is not None and sides.get("oon_coinsurance_pct") == HIGH
+            coinsurance = max(plan.coinsurance, Decimal(50)) if high else plan.coinsurance
+        oop_max = pick("oon_oop_max", plan.oop_max, None)
+        if oop_max is not None and oop_max == ZERO and given["oon_oop_max"]:
+            oop_max = None  # 0 typed: there is no out-of-network maximum
+        if oop_max is None:
+            oop_met = ZERO
+        else:
+            lowest = oop_max if given["oon_oop_max"] else plan.oop_met
+            oop_met = min(pick("oon_oop_met", lowest, min(met, oop_max)), oop_max)
+        return replace(
+            plan,
+            deductible=deductible,
+            deductible_met=min(met, deductible),
+            coinsurance=coinsurance,
+            oop_max=oop_max,
+            oop_met=oop_met,
+        )
 
     def assumptions(self, unknowns: tuple[str, ...]) -> tuple[Assumption, ...]:
         """What the estimate assumes, as ids with their figures."""
@@ -610,7 +656,8 @@ class _Known:
             found.append(Assumption("allowed_is_price"))
         if self.network != "in" and "allowed_per_session" in unknowns:
             found.append(Assumption("allowed_unknown"))
-        if self.network != "in" and self.values["oon_deductible"] is None:
+        oon = ("oon_deductible", "oon_coinsurance_pct", "oon_oop_max")
+        if self.network != "in" and any(q in unknowns for q in oon) and self._own_figures():
             found.append(Assumption("out_of_network_same_cost_sharing"))
         return found
 

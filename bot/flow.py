@@ -179,6 +179,10 @@ figures are the law's, nor Medicaid, which has neither)."""
 # left behind by a change (a copay, before the plan turned out to be Original Medicare) never
 # makes it apply.
 OUT_OF_NETWORK = all_of(NOT_ORIGINAL_MEDICARE, only("network", "out"), name="network = out")
+OWN_OUT_OF_NETWORK = all_of(
+    PLAN_DEDUCTIBLE, only("network", "out"), name="network = out, the plan's own figures"
+)
+"""Out of network on a plan with its own deductible: its out-of-network figures are asked."""
 CARVED_OUT = only("bh_carveout", "yes")
 COINSURANCE = only("cost_sharing", "coinsurance")
 COPAY = only("cost_sharing", "copay")
@@ -231,6 +235,21 @@ FLOW: tuple[Question, ...] = (
         Kind.MONEY,
         when=all_of(PLAN_DEDUCTIBLE, unless("oop_max", "0.00")),
         at_most="oop_max",
+    ),
+    Question("oon_deductible", Kind.MONEY, when=OWN_OUT_OF_NETWORK),
+    Question(
+        "oon_deductible_met",
+        Kind.MONEY,
+        when=all_of(OWN_OUT_OF_NETWORK, unless("oon_deductible", "0.00")),
+        at_most="oon_deductible",
+    ),
+    Question("oon_coinsurance_pct", Kind.PERCENT, when=OWN_OUT_OF_NETWORK),
+    Question("oon_oop_max", Kind.MONEY, when=OWN_OUT_OF_NETWORK),
+    Question(
+        "oon_oop_met",
+        Kind.MONEY,
+        when=all_of(OWN_OUT_OF_NETWORK, unless("oon_oop_max", "0.00")),
+        at_most="oon_oop_max",
     ),
     Question("price_per_session", Kind.MONEY, maximum=10_000),
     Question(

@@ -12,6 +12,7 @@ In FILE (the README), the block sits between the lines `<!-- flow-diagram:start 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import sys
 from pathlib import Path
@@ -63,14 +64,33 @@ def deciding(flow: Flow) -> dict[str, tuple[str, ...]]:
 
 
 def walks(flow: Flow) -> list[tuple[str, ...]]:
-    """The nodes passed, start to summary, for every combination of the deciding answers."""
+    """The nodes passed, start to summary, on every way through the questions: each question
+    that applies is asked, and one a condition looks at is answered each way worth trying."""
     values = deciding(flow)
-    found = {}
-    for combination in itertools.product(*values.values()):
-        answers = dict(zip(values, combination, strict=True))
-        asked = tuple(node_id(q.id) for q in flow.applicable(answers))
-        found[asked] = ("start", *asked, "summary")
-    return list(found.values())
+    questions = flow.questions
+    # From each question on, the answers some condition still looks at (the others are dropped,
+    # so that ways that differ only in them are walked once).
+    needed = [set() for _ in range(len(questions) + 1)]
+    for index in reversed(range(len(questions))):
+        looked_at = questions[index].when.questions() if questions[index].when else ()
+        needed[index] = needed[index + 1] | set(looked_at)
+
+    @functools.cache
+    def rest(index: int, answers: frozenset) -> frozenset[tuple[str, ...]]:
+        """Every way on from question `index`, as the nodes passed."""
+        if index == len(questions):
+            return frozenset({("summary",)})
+        question, given = questions[index], dict(answers)
+        if not question.applies(given):
+            return rest(index + 1, answers)
+        ways = set()
+        for value in values.get(question.id, (None,)):
+            after = given if value is None else given | {question.id: value}
+            kept = frozenset((q, v) for q, v in after.items() if q in needed[index + 1])
+            ways |= {(node_id(question.id), *way) for way in rest(index + 1, kept)}
+        return frozenset(ways)
+
+    return sorted(("start", *way) for way in rest(0, frozenset()))
 
 
 def mermaid(flow: Flow) -> str:

@@ -233,14 +233,16 @@ def assert_flips(answers, comparison: Comparison, lever: Lever) -> None:
 
 def test_the_levers_of_the_example_flip_the_order_where_they_say():
     # Clinic 2's allowed amount v (deductible met): $5,400 - 8v + 8 x 20% of v,
-    # below Clinic 1's $1,416 from v = $622.51 (at $622.50 it is exactly $1,416.00). With the
-    # deductible not met: $6,600 - 6.4v < $2,616 also from v = $622.51.
+    # below Clinic 1's $1,416 from v = $622.51 (at $622.50 it is exactly $1,416.00). In the
+    # dearest case, out of network means a separate $3,000 deductible, none met, then 50% and
+    # no maximum: $5,400 - 8v + $3,000 + 50% x (8v - $3,000) = $6,900 - 4v at best $4,100 (v at
+    # most $700), never below $2,616: no threshold on that side.
     # Clinic 1's price p (deductible met): 8 x 20% of p < $1,079.98 up to p = $674.97; with it
     # not met Clinic 1 is already the cheaper one, so that side has no threshold.
     clinics = [clinic(1, "in", "885"), clinic(2, "out", "700", {"sessions": 6, "total": "4000"})]
     comparison = compare(UNSURE, clinics)
     assert comparison.levers == (
-        Lever(2, 1, "allowed", (D("622.51"), D("622.51"))),
+        Lever(2, 1, "allowed", (D("622.51"), None)),
         Lever(1, 2, "price", (D("674.97"), None)),
     )
     for lever in comparison.levers:
@@ -259,8 +261,9 @@ def test_an_allowed_lever_when_it_depends():
     # Clinic 1 in network at $500: $100 x 8 = $800 (deductible met) to 3 x $500 + 5 x $100
     # = $2,000 (not met). Clinic 3 out of network at $450, allowed not known: 8 x $90 = $720
     # (allowed in full) to 8 x $450 = $3,600 (nothing allowed). Clinic 2, $650 out: third.
-    # Clinic 3 with allowed v: 8 x ($450 - v + 20% of v) < $800 from v = $437.51; not met,
-    # $3,600 - 8v + $1,500 + 20% x (8v - $1,500) < $2,000, from v = $437.51 too.
+    # Clinic 3 with allowed v: 8 x ($450 - v + 20% of v) < $800 from v = $437.51. Dearest (a
+    # separate $3,000 out-of-network deductible, none met, 50%, no maximum): $3,600 for 8v up to
+    # $3,000, then $5,100 - 4v, never below $2,000 for v up to $450: no threshold there.
     # Clinic 1 at price p: 8 x 20% of p < $720 up to p = $449.97; not met it already wins.
     clinics = [clinic(1, "in", "500"), clinic(2, "out", "650"), clinic(3, "out", "450")]
     comparison = compare(UNSURE, clinics)
@@ -268,7 +271,7 @@ def test_an_allowed_lever_when_it_depends():
     assert patient(comparison, 3) == (D("720.00"), D("3600.00"))
     assert comparison.verdict == "depends" and comparison.cheapest == (3, 1)
     assert comparison.levers == (
-        Lever(3, 1, "allowed", (D("437.51"), D("437.51"))),
+        Lever(3, 1, "allowed", (D("437.51"), None)),
         Lever(1, 3, "price", (D("449.97"), None)),
     )
     for lever in comparison.levers:

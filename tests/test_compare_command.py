@@ -101,9 +101,12 @@ def test_json_output_of_the_example_has_exactly_the_documented_shape():
             3,
             "Hillside Mind Clinic",
             "out",
-            {"low": "2400.00", "high": "3600.00"},
-            {"low": "2000.00", "high": "3200.00"},
-            {"low": "300.00", "high": "450.00"},
+            # Dearest: a separate $3,000 out-of-network deductible, none met, then 50%, no
+            # maximum: 6 x $500 + 2 x $250 = $3,500, plus $200 x 8 billed above the allowed
+            # amount: $5,100 ($637.50 a session); the plan pays 2 x $250 = $500.
+            {"low": "2400.00", "high": "5100.00"},
+            {"low": "500.00", "high": "3200.00"},
+            {"low": "300.00", "high": "637.50"},
         ),
     ]
     assert [c["cheapest"] for c in data["clinics"]] == [True, True, False]
@@ -116,7 +119,7 @@ def test_json_output_of_the_example_has_exactly_the_documented_shape():
             "clinic": "Lakeview Wellness",
             "other": "Riverside Spravato Center",
             "kind": "allowed",
-            "threshold": {"low": "622.51", "high": "622.51"},
+            "threshold": {"low": "622.51", "high": None},
         },
         {
             "clinic": "Riverside Spravato Center",
@@ -140,7 +143,7 @@ def test_text_output_of_the_example():
     assert "You pay about $1,416 to $2,616 ($177 to $327 a session)" in out
     assert "3. Hillside Mind Clinic\n" in out
     assert "Out of network, $700 a session, allowed amount $500 a session." in out
-    assert "your plan about $2,000 to $3,200" in out
+    assert "your plan about $500 to $3,200" in out
     assert "lower end with lower end" in out
     assert "If Lakeview Wellness's allowed amount turns out below $622.51 a session" in out
     assert "Riverside Spravato Center would cost you less than Lakeview Wellness at $674.97" in out
@@ -401,17 +404,18 @@ def test_levers_for_the_runner_up_and_a_threshold_that_depends_on_the_unknowns()
     comparison = compare(answers, clinics)
     # Maybe: in network $120 x 8 = $960; out of network, nothing allowed, 8 x $600 = $4,800.
     # Far, allowed not known: $130 x 8 = $1,040 to 8 x $650 = $5,200. Maybe wins both cases.
-    # Far with allowed v, deductible not met: 8 x ($650 - v) + $1,500 + 20% x (8v - $1,500)
-    # = $6,400 - 6.4v < $4,800 from v = $250.01; in the lower case no v up to $650 will do.
+    # Far with allowed v in the dearest case (out of network: a separate $3,000 deductible,
+    # none met, 50%, no maximum): 8 x ($650 - v) + $3,000 + 50% x (8v - $3,000) = $6,700 - 4v
+    # < $4,800 from v = $475.01; in the lower case no v up to $650 will do.
     # Far's price p: 8 x 20% of p < $960 up to $599.97; 8p < $4,800 up to $599.99.
     assert comparison.verdict == "clear" and comparison.cheapest == (1,)
     assert [(lv.clinic, lv.kind, lv.threshold) for lv in comparison.levers] == [
-        (2, "allowed", (None, Decimal("250.01"))),
+        (2, "allowed", (None, Decimal("475.01"))),
         (2, "price", (Decimal("599.97"), Decimal("599.99"))),
     ]
     text = render("text", clinics, answers=answers)
     assert (
-        "If Far's allowed amount is at least $250.01 a session, Far becomes cheaper than Maybe"
+        "If Far's allowed amount is at least $475.01 a session, Far becomes cheaper than Maybe"
         " (if it turns out badly)." in text
     )
     assert (

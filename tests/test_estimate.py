@@ -193,6 +193,7 @@ def test_a_separate_out_of_network_deductible_and_coinsurance_are_used():
         "network": "out",
         "allowed_per_session": "500",
         "oon_deductible": "3000",
+        "oon_deductible_met": "0",
         "oon_coinsurance_pct": "40",
         "oop_max": "20000",
     }

@@ -65,14 +65,29 @@ def deciding_values(flow: Flow) -> dict[str, tuple[str, ...]]:
 
 
 def walks(flow: Flow) -> list[list[str]]:
-    """The nodes passed, start to summary, for every combination of deciding answers."""
+    """The nodes passed, start to summary, for every way of answering the deciding questions
+    (each asked question that a condition looks at, answered every way worth trying)."""
     deciding = deciding_values(flow)
-    result = []
-    for combination in itertools.product(*deciding.values()):
-        answers = dict(zip(deciding, combination, strict=True))
-        asked = [flow_diagram.node_id(q.id) for q in flow.applicable(answers)]
-        result.append(["start", *asked, "summary"])
-    return result
+    ways: list[tuple[dict, list[str]]] = [({}, [])]
+    for question in flow.questions:
+        grown = []
+        for answers, asked in ways:
+            if not question.applies(answers):
+                grown.append((answers, asked))
+                continue
+            node = flow_diagram.node_id(question.id)
+            for value in deciding.get(question.id, (None,)):
+                given = answers if value is None else {**answers, question.id: value}
+                grown.append((given, [*asked, node]))
+        # Answers no later condition looks at are dropped, and ways left alike walked once.
+        later = flow.questions[flow.questions.index(question) + 1 :]
+        looked_at = {qid for q in later if q.when for qid in q.when.questions()}
+        unique = {}
+        for answers, asked in grown:
+            kept = {q: v for q, v in answers.items() if q in looked_at}
+            unique[(tuple(sorted(kept.items())), tuple(asked))] = (kept, asked)
+        ways = list(unique.values())
+    return [["start", *asked, "summary"] for _, asked in ways]
 
 
 def check_every_walk_is_drawn(flow: Flow) -> None:
