@@ -356,7 +356,8 @@ class _Known:
     def from_answers(cls, answers: Mapping[str, object], package: Package | None = None) -> _Known:
         ignored = _ignored_for_plan(answers)
         said = Said({q: v for q, v in answers.items() if q not in ignored})
-        ignored = tuple(q for q in ignored if said.flow.get(q) and Said(answers).known(q))
+        given = Said(answers)
+        ignored = tuple(q for q in ignored if given.known(q))  # "unknown" is not worth saying
         values: dict[str, Decimal | int | None] = {name: said.money(name) for name in MONEY_FIELDS}
         values |= {name: said.percent(name) for name in PERCENT_FIELDS}
         sessions = values["sessions"] = said.count("sessions") or None  # 0 sessions: not known
@@ -412,12 +413,8 @@ class _Known:
         """The sets of rules that may apply: both Medicare ones while the kind is not known."""
         if self.plan_type == MEDICARE:
             kind = self.choices["medicare_kind"]
-            return (
-                (ORIGINAL,)
-                if kind == "original"
-                else (ADVANTAGE,)
-                if kind
-                else (ORIGINAL, ADVANTAGE)
+            return {"original": (ORIGINAL,), "advantage": (ADVANTAGE,)}.get(
+                kind, (ORIGINAL, ADVANTAGE)
             )
         return {MEDICAID: (MEDICAID_RULES,), HDHP: (HDHP_RULES,)}.get(self.plan_type, (COMMERCIAL,))
 
@@ -445,7 +442,7 @@ class _Known:
     def _options(self, dimension: str, chosen: Mapping[str, str | None]) -> tuple[str | None, ...]:
         known = self.choices[dimension]
         if dimension == "medicare_kind":
-            return self.regimes()
+            return self.regimes()  # the dimension's options are sets of rules
         regime = chosen["medicare_kind"]
         if dimension == "medigap":
             return ((known,) if known else ("yes", "no")) if regime == ORIGINAL else (None,)
