@@ -459,8 +459,8 @@ class _Known:
             return ("first",) if regime == HDHP_RULES else ("waived",)
         return (known,) if known else ("waived", "first")
 
-    def plan(self, sides: Mapping[str, str], chosen: Mapping[str, str | None]) -> Plan:
-        """The concrete plan with each unknown at its cheapest or dearest plausible value."""
+    def _picker(self, sides: Mapping[str, str]):
+        """pick(question, cheapest, dearest): the answer if known, else the value of its side."""
 
         def pick(question: str, cheapest, dearest):
             known = self.values.get(question)
@@ -468,6 +468,12 @@ class _Known:
                 return known
             return dearest if sides.get(question) == HIGH else cheapest
 
+        return pick
+
+    def plan(self, sides: Mapping[str, str], chosen: Mapping[str, str | None]) -> Plan:
+        """The concrete plan with each unknown at its cheapest or dearest plausible value."""
+
+        pick = self._picker(sides)
         regime = chosen["medicare_kind"]
         price = pick("price_per_session", *PRICE_BOUNDS[self.treatment])
         charge = max((price, *(self.package.parts() if self.package else ())))
@@ -567,12 +573,7 @@ class _Known:
         met of them) to a separate deductible of twice the in-network one, none of it met, 50%
         and no maximum."""
 
-        def pick(question: str, cheapest, dearest):
-            known = self.values[question]
-            if known is not None:
-                return known
-            return dearest if sides.get(question) == HIGH else cheapest
-
+        pick = self._picker(sides)
         given = {q: self.values[q] is not None for q in ("oon_deductible", "oon_oop_max")}
         deductible = pick("oon_deductible", plan.deductible, plan.deductible * 2)
         met = pick(
