@@ -48,6 +48,11 @@ PRICE_BOUNDS = {
     IM_KETAMINE: (Decimal("400.00"), Decimal("800.00")),
     UNSURE: (Decimal("400.00"), SPRAVATO_HIGH),
 }
+# Under the pharmacy benefit the drug is priced apart: its 2019 list price per session (56 or
+# 84 mg, drug only), and the visit with its observation about the rest of a whole session
+# (2026 Medicare payment less that list price: $907 - $590, $1,290 - $885).
+DRUG_PRICE_BOUNDS = (Decimal("590.00"), Decimal("885.00"))
+VISIT_BOUNDS = (SPRAVATO_LOW - DRUG_PRICE_BOUNDS[0], SPRAVATO_HIGH - DRUG_PRICE_BOUNDS[1])
 # Spravato's first month is 8 sessions; an IV series is commonly about 6.
 SESSION_BOUNDS = {
     SPRAVATO: (8, 8),
@@ -65,9 +70,11 @@ STRUCTURAL = (
     "medigap",
     "coverage_tier",
     "copay_deductible",
+    "benefit",
+    "drug_cost_sharing",
 )
 """Choice answers the estimate reads (None when not known)."""
-DIMENSIONS = ("medicare_kind", "medigap", "cost_sharing", "copay_deductible")
+DIMENSIONS = ("medicare_kind", "medigap", "cost_sharing", "copay_deductible", "drug_cost_sharing")
 """Unknown choices that change the rules: each possibility is costed, the cheapest kept for
 the lower case and the dearest for the higher one, in this order."""
 ORIGINAL, ADVANTAGE, MEDICAID_RULES, HDHP_RULES, COMMERCIAL = (
@@ -92,6 +99,7 @@ DEPENDENTS = {
     "oop_max": ("oop_met",),
     "oon_deductible": ("oon_deductible_met",),
     "oon_oop_max": ("oon_oop_met",),
+    "drug_cost_sharing": ("drug_copay", "drug_coinsurance_pct"),
 }
 MONEY_FIELDS = (
     "price_per_session",
@@ -105,8 +113,10 @@ MONEY_FIELDS = (
     "oon_deductible_met",
     "oon_oop_max",
     "oon_oop_met",
+    "drug_price_per_session",
+    "drug_copay",
 )
-PERCENT_FIELDS = ("coinsurance_pct", "oon_coinsurance_pct")
+PERCENT_FIELDS = ("coinsurance_pct", "oon_coinsurance_pct", "drug_coinsurance_pct")
 # The order in which unknowns are considered (the flow's order); ties in ranking keep it.
 UNKNOWN_ORDER = (
     "medicare_kind",
@@ -128,6 +138,10 @@ UNKNOWN_ORDER = (
     "oon_oop_max",
     "oon_oop_met",
     "price_per_session",
+    "drug_price_per_session",
+    "drug_cost_sharing",
+    "drug_copay",
+    "drug_coinsurance_pct",
     "allowed_per_session",
     "sessions",
 )
@@ -158,6 +172,13 @@ class Plan:
     """Sessions bought together: the first ones are charged their share of its total."""
     copay_after_deductible: bool = False
     """The deductible is paid before any copay (always so on a high-deductible plan)."""
+    drug: Decimal = ZERO
+    """Spravato under the pharmacy benefit: the drug's price per session, apart from the visit."""
+    drug_coinsurance: Decimal | None = None
+    """Percent of the drug's price; None means `drug_copay`."""
+    drug_copay: Decimal = ZERO
+    drug_after_deductible: bool = False
+    """The drug's price goes toward the deductible first (a high-deductible plan)."""
 
     def charges(self) -> tuple[tuple[Decimal, ...], Decimal]:
         """Each planned session's charge, and what is paid for package sessions left unused."""
@@ -255,33 +276,47 @@ def cost_sessions(plan: Plan) -> Schedule:
     """Cost each session in order, advancing the deductible and out-of-pocket counters."""
     charges, unused = plan.charges()
     if not plan.covered:
-        return Schedule(tuple(SessionCost(charge, ZERO) for charge in charges), unused)
+        costs = (SessionCost(charge + plan.drug, ZERO) for charge in charges)
+        return Schedule(tuple(costs), unused)
     deductible_left = max(plan.deductible - plan.deductible_met, ZERO)
     oop_left = None if plan.oop_max is None else max(plan.oop_max - plan.oop_met, ZERO)
+    visit_first = plan.coinsurance is not None or plan.copay_after_deductible
     sessions = []
     for charge in charges:
         allowed = min(plan.allowed, charge)
         balance_bill = ZERO if plan.in_network else charge - allowed
-        if plan.coinsurance is None and not plan.copay_after_deductible:
-            share = min(plan.copay, allowed)  # a copay from the first session
-        else:
-            toward_deductible = min(deductible_left, allowed)
-            deductible_left -= toward_deductible
-            rest = allowed - toward_deductible
-            # After the deductible: the copay (if anything of the allowed amount is left), or
-            # the coinsurance of what is left.
-            after = (
-                min(plan.copay, rest)
-                if plan.coinsurance is None
-                else rest * plan.coinsurance / HUNDRED
-            )
-            share = toward_deductible + after
-        share = cents(share)
+        visit, deductible_left = _share(
+            allowed, plan.coinsurance, plan.copay, visit_first, deductible_left
+        )
+        drug, deductible_left = _share(
+            plan.drug,
+            plan.drug_coinsurance,
+            plan.drug_copay,
+            plan.drug_after_deductible,
+            deductible_left,
+        )
+        share = cents(visit + drug)
         if oop_left is not None:
             share = min(share, oop_left)
             oop_left -= share
-        sessions.append(SessionCost(share + balance_bill, allowed - share))
+        sessions.append(SessionCost(share + balance_bill, allowed + plan.drug - share))
     return Schedule(tuple(sessions), unused)
+
+
+def _share(
+    amount: Decimal,
+    coinsurance: Decimal | None,
+    copay: Decimal,
+    deductible_first: bool,
+    deductible_left: Decimal,
+) -> tuple[Decimal, Decimal]:
+    """The patient's share of one allowed amount, and what is left of the deductible after it:
+    the deductible first (if it applies), then the coinsurance of the rest, or the copay if
+    anything of the amount is left."""
+    toward = min(deductible_left, amount) if deductible_first else ZERO
+    rest = amount - toward
+    after = min(copay, rest) if coinsurance is None else rest * coinsurance / HUNDRED
+    return toward + after, deductible_left - toward
 
 
 def estimate(answers: Mapping[str, object], package: Package | None = None) -> Estimate:
@@ -403,7 +438,15 @@ class _Known:
             return self.plan_type == MEDICARE and self.choices["medicare_kind"] != "advantage"
         if question == "coverage_tier":
             return self.plan_type == HDHP
+        if question.startswith("drug_"):
+            return self.pharmacy
         return True
+
+    @property
+    def pharmacy(self) -> bool:
+        """Spravato under the pharmacy benefit: the drug is costed apart from the visit."""
+        original = self.plan_type == MEDICARE and self.choices["medicare_kind"] == "original"
+        return self.treatment == SPRAVATO and self.choices["benefit"] == "pharmacy" and not original
 
     def _own_figures(self) -> bool:
         """The plan sets its own deductible and maximum (not Original Medicare or Medicaid)."""
@@ -452,6 +495,8 @@ class _Known:
             if regime == MEDICAID_RULES and not known:
                 return ("copay",)  # not known: up to the nominal copay
             return (known,) if known else ("coinsurance", "copay")
+        if dimension == "drug_cost_sharing":
+            return ((known,) if known else ("copay", "coinsurance")) if self.pharmacy else (None,)
         # copay_deductible: whether the deductible comes before the copay.
         if chosen["cost_sharing"] != "copay":
             return (None,)
@@ -475,7 +520,8 @@ class _Known:
 
         pick = self._picker(sides)
         regime = chosen["medicare_kind"]
-        price = pick("price_per_session", *PRICE_BOUNDS[self.treatment])
+        bounds = VISIT_BOUNDS if self.pharmacy else PRICE_BOUNDS[self.treatment]
+        price = pick("price_per_session", *bounds)
         charge = max((price, *(self.package.parts() if self.package else ())))
         in_network = self.network == "in" if self.network else sides.get("network") != HIGH
         if regime == ORIGINAL:
@@ -493,6 +539,7 @@ class _Known:
             sessions=pick("sessions", *SESSION_BOUNDS[self.treatment]),
             package=self.package,
             copay_after_deductible=chosen["copay_deductible"] == "first",
+            **self._drug(pick, regime, chosen["drug_cost_sharing"]),
         )
         if regime == ORIGINAL:
             part_b = figures.PART_B_DEDUCTIBLE.amount
@@ -528,6 +575,23 @@ class _Known:
             **self._limits(pick, regime, sides),
         )
         return plan if in_network else self.out_of_network(plan, sides)
+
+    def _drug(self, pick, regime: str, mode: str | None) -> dict[str, object]:
+        """Spravato under the pharmacy benefit: the drug's price and its own cost share, from
+        the first session (on a high-deductible plan, after the deductible)."""
+        if not self.pharmacy:
+            return {}
+        medicaid = regime == MEDICAID_RULES
+        copays = (ZERO, figures.MEDICAID_NOMINAL_COPAY.amount) if medicaid else COPAY_BOUNDS
+        percents = MEDICAID_COINSURANCE_BOUNDS if medicaid else COINSURANCE_BOUNDS
+        return {
+            "drug": pick("drug_price_per_session", *DRUG_PRICE_BOUNDS),
+            "drug_coinsurance": pick("drug_coinsurance_pct", *percents)
+            if mode == "coinsurance"
+            else None,
+            "drug_copay": pick("drug_copay", *copays),
+            "drug_after_deductible": regime == HDHP_RULES,
+        }
 
     def _limits(self, pick, regime: str, sides: Mapping[str, str]) -> dict[str, Decimal]:
         """The deductible and out-of-pocket maximum, and what is met of them."""
@@ -617,8 +681,14 @@ class _Known:
         if "price_per_session" in unknowns:
             low, high = PRICE_BOUNDS[self.treatment]
             basis = {SPRAVATO: "spravato", UNSURE: "both"}.get(self.treatment, "guides")
+            basis = "visit" if self.pharmacy else basis
+            low, high = VISIT_BOUNDS if self.pharmacy else (low, high)
             found.append(Assumption("price_range", {"low": low, "high": high, "basis": basis}))
-        if self.treatment == SPRAVATO:
+        if self.pharmacy:
+            low, high = DRUG_PRICE_BOUNDS
+            drug = {"low": low, "high": high, "known": "drug_price_per_session" not in unknowns}
+            found.append(Assumption("pharmacy_benefit", drug))
+        elif self.treatment == SPRAVATO:
             found.append(Assumption("spravato_price_is_all_in"))
         if "sessions" in unknowns:
             low, high = SESSION_BOUNDS[self.treatment]

@@ -183,6 +183,13 @@ OWN_OUT_OF_NETWORK = all_of(
     PLAN_DEDUCTIBLE, only("network", "out"), name="network = out, the plan's own figures"
 )
 """Out of network on a plan with its own deductible: its out-of-network figures are asked."""
+PHARMACY = all_of(
+    only("treatment", SPRAVATO),
+    only("benefit", "pharmacy"),
+    NOT_ORIGINAL_MEDICARE,
+    name="Spravato under the pharmacy benefit",
+)
+"""Spravato under the pharmacy benefit: the drug has its own price and cost share."""
 CARVED_OUT = only("bh_carveout", "yes")
 COINSURANCE = only("cost_sharing", "coinsurance")
 COPAY = only("cost_sharing", "copay")
@@ -252,6 +259,14 @@ FLOW: tuple[Question, ...] = (
         at_most="oon_oop_max",
     ),
     Question("price_per_session", Kind.MONEY, maximum=10_000),
+    Question("drug_price_per_session", Kind.MONEY, when=PHARMACY, maximum=10_000),
+    Question("drug_cost_sharing", Kind.CHOICE, ("copay", "coinsurance"), when=PHARMACY),
+    Question("drug_copay", Kind.MONEY, when=all_of(PHARMACY, only("drug_cost_sharing", "copay"))),
+    Question(
+        "drug_coinsurance_pct",
+        Kind.PERCENT,
+        when=all_of(PHARMACY, only("drug_cost_sharing", "coinsurance")),
+    ),
     Question(
         "allowed_per_session",
         Kind.MONEY,

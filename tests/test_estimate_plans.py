@@ -231,3 +231,61 @@ def test_each_case_renders_its_assumptions(name, markup) -> None:
         assert "about $4 a session" in text and "5% of family income" in text
     if name == "original, figures ignored":
         assert "Left out, as your plan type does not use them: Out-of-pocket maximum" in text
+
+
+# -- Spravato under the pharmacy benefit --------------------------------------------------------
+
+PHARMACY = {"treatment": "spravato", "coverage": "yes", "benefit": "pharmacy", "network": "in"}
+PHARMACY |= {"coverage_tier": "self", "cost_sharing": "coinsurance", "coinsurance_pct": "20"}
+PHARMACY |= {"price_per_session": "400.00", "drug_price_per_session": "800.00", "sessions": 8}
+PHARMACY |= {"oop_max": "8000.00", "oop_met": "0.00"}
+
+
+def test_the_drug_has_its_own_cost_share_beside_the_visit() -> None:
+    # PPO, $1,000 deductible, none met. Visit: $400, $400, then $200 + 20% x $200 = $240, then
+    # 5 x $80 = $1,440. Drug: a $50 copay from the first session, 8 x $50 = $400. $1,840 in all;
+    # the plan pays 8 x ($400 + $800) - $1,840 = $7,760.
+    answers = {**PHARMACY, "plan_type": "ppo", "deductible": "1000.00", "deductible_met": "0.00"}
+    answers |= {"drug_cost_sharing": "copay", "drug_copay": "50.00"}
+    result = estimate(answers)
+    assert (result.low.patient_total, result.low.insurer_total) == (D("1840.00"), D("7760.00"))
+    assert result.exact and "pharmacy_benefit" in ids(answers)
+
+
+def test_on_an_hdhp_the_drug_waits_for_the_deductible_too() -> None:
+    # $3,000 deductible, none met; visit 20%, drug 25%. Session 1: visit $400 and drug $800
+    # toward the deductible ($1,200); session 2 the same ($1,200; $600 left); session 3: visit
+    # $400, drug $200 + 25% x $600 = $350 ($750); sessions 4-8: $80 + $200 = $280, 5 x $280 =
+    # $1,400. $1,200 + $1,200 + $750 + $1,400 = $4,550.
+    answers = {**PHARMACY, "plan_type": "hdhp", "deductible": "3000.00", "deductible_met": "0.00"}
+    answers |= {"drug_cost_sharing": "coinsurance", "drug_coinsurance_pct": "25"}
+    result = estimate(answers)
+    assert [s.patient for s in result.low.per_session[:3]] == [
+        D("1200.00"),
+        D("1200.00"),
+        D("750.00"),
+    ]
+    assert total(answers) == (D("4550.00"), D("4550.00"))
+
+
+def test_the_drugs_price_not_known_is_its_list_price_range() -> None:
+    # Deductible $0, drug copay $0 to $100 and price $590 to $885 not known, visit 20% of $400:
+    # low 8 x $80 = $640 (a $0 copay); high 8 x ($80 + $100) = $1,440 (a $100 copay, at most
+    # the drug's price). With the drug at 50% of $885 the high case would be dearer still:
+    # 8 x ($80 + $442.50) = $4,180, so the high case takes it.
+    answers = {**PHARMACY, "plan_type": "ppo", "deductible": "0.00"}
+    answers.pop("drug_price_per_session")
+    assert total(answers) == (D("640.00"), D("4180.00"))
+
+
+@pytest.mark.parametrize("markup", ["html", "text"])
+def test_the_pharmacy_benefit_is_explained(markup) -> None:
+    answers = {**PHARMACY, "plan_type": "ppo", "deductible": "0.00"}
+    answers.pop("drug_price_per_session")
+    result = estimate(answers)
+    reply = Reply(
+        "estimate", {"estimate": result, "answers": answers, "clinic": None, "paying": ()}
+    )
+    text = Renderer().render(reply, markup).text
+    assert "Spravato under the pharmacy benefit" in text and "its 2019 list price" in text
+    assert "None" not in text

@@ -306,7 +306,7 @@ def build_states(h: Harness) -> dict[str, State]:
         "bh_carveout": "yes",
         "bh_company": "Magellan",
         "coverage": "unknown",
-        "benefit": "medical",
+        "benefit": "pharmacy",
         "preauth": "yes",
         "referral": "no",
         "trials": "3",
@@ -333,6 +333,10 @@ def build_states(h: Harness) -> dict[str, State]:
     keep("copay", "copay")
     h.text("40")
     keep("copay_deductible", "copay_deductible")
+
+    go_to("drug_cost_sharing")
+    h.press("a:drug_cost_sharing:coinsurance")
+    keep("drug_coinsurance_pct", "drug_coinsurance_pct")
 
     go_to("plan_type")
     h.press("a:plan_type:medicare")

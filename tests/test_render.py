@@ -266,6 +266,24 @@ def iv_chat() -> Chat:
     return chat
 
 
+def pharmacy_chat() -> Chat:
+    """Spravato under the pharmacy benefit: the drug's price and its cost share, both ways."""
+    chat = Chat()
+    chat.send(Start())
+    chat.send(Menu("begin"))
+    chat.answer("treatment", tap("treatment", "spravato"))
+    chat.answer("benefit", tap("benefit", "pharmacy"))
+    chat.answer("drug_price_per_session", "$800")
+    chat.answer("drug_cost_sharing", tap("drug_cost_sharing", "copay"))
+    chat.answer("drug_copay", "abc", "$50")
+    chat.answer("sessions", "8")
+    assert "summary" in {reply.template for reply in chat.last}
+    chat.send(Edit("drug_cost_sharing"))
+    chat.answer("drug_cost_sharing", tap("drug_cost_sharing", "coinsurance"))
+    chat.answer("drug_coinsurance_pct", "25%")
+    return chat
+
+
 def medicare_chat() -> Chat:
     """Original Medicare with no supplement: the questions it asks, and those it does not."""
     chat = Chat()
@@ -413,6 +431,7 @@ def chats() -> dict[str, Chat]:
         "iv": iv_chat(),
         "unknown": unknown_chat(),
         "medicare": medicare_chat(),
+        "pharmacy": pharmacy_chat(),
         "nasty": spravato_chat(NASTY),
         "longest": spravato_chat(LONGEST),
         "calls": calls_chat(BENIGN),
