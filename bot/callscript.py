@@ -129,6 +129,10 @@ class CallScript:
     """"carveout": call the behavioral health company; "card": the number on the card."""
     not_covered: bool
     """The user was told it is not covered: the denial section comes first."""
+    denied: bool
+    """The latest prior authorization logged was denied: the denial section comes first."""
+    first: str | None
+    """The heading of the section shown first ("authorization_denied", "denied_first"), if any."""
     before: tuple[str, ...]
     notes: tuple[str, ...]
     ask: tuple[Ask, ...]
@@ -196,19 +200,31 @@ class _Facts:
         return (*spravato, *((ketamine,) if self.treatment != SPRAVATO else ()))
 
 
-def build_call_script(answers: Mapping[str, object], flow: Flow = FLOW) -> CallScript:
-    """The checklist for a call to the insurer, tailored to these answers."""
+def build_call_script(
+    answers: Mapping[str, object],
+    flow: Flow = FLOW,
+    authorization: Mapping[str, object] | None = None,
+) -> CallScript:
+    """The checklist for a call to the insurer, tailored to these answers and to the latest
+    prior authorization logged (a denial puts what to do about it first)."""
     facts = _Facts(answers, flow)
+    denied = bool(authorization) and authorization.get("status") == "denied"
+    not_covered = facts["coverage"] == "no"
+    if_denied = IF_DENIED[appeals.rule_for(answers).id]
+    if denied:  # the prescriber can ask the plan's reviewer to reconsider, often quickly
+        if_denied = (if_denied[0], "peer_to_peer", *if_denied[1:])
     return CallScript(
         treatment=facts.treatment,
         phone="carveout" if facts["bh_carveout"] == "yes" else "card",
-        not_covered=facts["coverage"] == "no",
+        not_covered=not_covered,
+        denied=denied,
+        first="authorization_denied" if denied else "denied_first" if not_covered else None,
         before=_before(facts),
         notes=_notes(facts),
         ask=tuple(sorted(_asks(facts), key=lambda ask: not ask.unknown)),
         preauth=_prior_auth(facts),
         write_down=WRITE_DOWN,
-        if_denied=IF_DENIED[appeals.rule_for(answers).id],
+        if_denied=if_denied,
     )
 
 

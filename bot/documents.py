@@ -32,6 +32,8 @@ class Sources:
     """The clinic chosen, whose prices the estimate uses."""
     now: str
     """When it is made (ISO date-time)."""
+    authorization: Mapping[str, object] | None = None
+    """The prior authorization heard of last, if any."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ class Document:
 
 
 def _call_script(sources: Sources) -> Mapping[str, Any]:
-    return {"script": build_call_script(sources.answers), "answers": sources.answers}
+    script = build_call_script(sources.answers, authorization=sources.authorization)
+    return {"script": script, "answers": sources.answers}
 
 
 def _estimate(sources: Sources) -> Mapping[str, Any]:

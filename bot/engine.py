@@ -329,7 +329,12 @@ class Turn:
             buttons += [Button(Menu(m), m) for m in ("review", "reset")]
         else:
             buttons.append(self.resume_button())
-        self.show("callscript", buttons=buttons, script=build_call_script(answers), answers=answers)
+        script = build_call_script(answers, self.flow, self.latest_authorization())
+        self.show("callscript", buttons=buttons, script=script, answers=answers)
+
+    def latest_authorization(self) -> dict[str, Any] | None:
+        """The prior authorization heard of last, if any (a later call may have changed it)."""
+        return self.case.authorizations[-1] if self.case.authorizations else None
 
     def download(self) -> None:
         self.send_documents("callscript_sent", "callscript")
@@ -337,7 +342,7 @@ class Turn:
     def send_documents(self, template: str, *documents: str) -> None:
         """A message with documents built from the case attached."""
         clinic = clinic_editing.chosen(self)
-        sources = Sources(self.current_answers(), clinic, self.now)
+        sources = Sources(self.current_answers(), clinic, self.now, self.latest_authorization())
         self.replies.append(Reply(template, attachments=attach(sources, *documents)))
 
     def welcome(self) -> None:

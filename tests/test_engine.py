@@ -745,6 +745,25 @@ def test_a_denial_offers_a_reminder_well_before_the_plans_appeal_deadline(
     assert params["deadline"] == deadline and params["appeal"] == rule
 
 
+def test_a_logged_denial_puts_what_to_do_about_it_first_in_the_call_script():
+    chat = Chat()
+    chat.begin()
+    walk_to(chat, "bh_carveout", {"plan_type": "ppo"})
+    log_pa_call(chat, "denied", "PA-9", "11/20/2026")
+    chat.send(CallScript())
+    script = chat.reply("callscript").context["script"]
+    assert script.denied and script.first == "authorization_denied"
+    assert script.if_denied[:3] == ("denial_in_writing", "peer_to_peer", "internal_appeal")
+    text = Renderer().render(chat.reply("callscript"), "text").text
+    denial = text.index("Your prior authorization was denied: what you can do")
+    assert denial < text.index("Before you call") and "peer-to-peer review" in text
+    assert "If they say no" not in text  # said first, not again at the end
+    # A later call with the authorization approved: the denial is no longer first.
+    log_pa_call(chat, "approved", "PA-9", "12", "12/1/2026", "5/1/2027")
+    chat.send(CallScript())
+    assert chat.reply("callscript").context["script"].first is None
+
+
 def test_an_appeal_reminder_is_never_offered_after_the_deadline():
     chat = Chat()
     chat.begin()
