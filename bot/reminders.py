@@ -13,13 +13,15 @@ from typing import Any
 from bot import appeals
 from bot.appeals import AppealRule
 
-KINDS = ("call", "pa_pending", "appeal")
+KINDS = ("call", "pa_pending", "appeal", "approval_end")
 DELIVERY_HOUR_UTC = 14
 """Late morning across the US, where the insurers' phone lines are."""
 CALL_DELAYS = (1, 3, 7)
 """Days from today offered for "remind me to call"."""
 PENDING_DELAY = 7
 """Days after a pending prior authorization to check on it."""
+RENEWAL_WARNING = 14
+"""Days before an approval ends to ask about renewing it (a new authorization takes time)."""
 LONGEST = timedelta(days=366)
 
 
@@ -36,6 +38,11 @@ def offers(
     status = authorization and authorization.get("status")
     if status == "pending":
         found.insert(0, ("pa_pending", today + timedelta(days=PENDING_DELAY)))
+    end = authorization and authorization.get("end")
+    if status == "approved" and end and end != "unknown":
+        day = date.fromisoformat(end) - timedelta(days=RENEWAL_WARNING)
+        if today < day:
+            found.insert(0, ("approval_end", day))
     letter = authorization and authorization.get("letter_date")
     if status == "denied" and letter and letter != "unknown":
         day = appeals.reminder_day(letter, appeal, today)

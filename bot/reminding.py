@@ -58,6 +58,7 @@ def set_reminder(turn: Turn, kind: str, day_text: str) -> None:
             else None
         ),
         "appeal": rule.id,
+        "end": latest.get("end") if kind == "approval_end" else None,
     }
     number = max((r["id"] for r in turn.case.reminders), default=0) + 1
     reminder = {"id": number, "kind": kind, "due": due, "created_at": turn.now}

@@ -764,6 +764,18 @@ def test_a_logged_denial_puts_what_to_do_about_it_first_in_the_call_script():
     assert chat.reply("callscript").context["script"].first is None
 
 
+def test_an_approval_offers_a_reminder_two_weeks_before_it_ends():
+    chat = Chat()
+    log_pa_call(chat, "approved", "PA-3", "12", "12/1/2026", "5/1/2027")
+    offer = next(b.press for b in chat.last.buttons if b.label == "remind_approval_end")
+    assert offer.day == "2027-04-17"  # 14 days before May 1
+    chat.send(offer)
+    (reminder,) = chat.case.reminders
+    text = Renderer().render(chat.reply("reminder_set"), "text").text
+    assert "renewal of your prior authorization PA-3 before it ends on May 1, 2027" in text
+    assert reminder["params"]["end"] == "2027-05-01"
+
+
 def test_an_appeal_reminder_is_never_offered_after_the_deadline():
     chat = Chat()
     chat.begin()
