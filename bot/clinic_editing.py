@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.case import CLINIC, Draft
 from bot.clinics import CLINIC_FORM, MAX_CLINICS, Clinic, clinics_of
-from bot.compare import clinic_answers, clinic_estimate, compare, estimate_at
-from bot.estimate import Estimate
+from bot.compare import clinic_answers, clinic_estimate, compare
 from bot.events import BackFrom, ClinicButton, Menu, Press
 from bot.flow import Question
 from bot.modes import Mode
@@ -39,11 +38,6 @@ def chosen(turn: Turn) -> Clinic | None:
     if clinic is None or turn.values().get("clinic") != clinic.name:
         return None
     return clinic
-
-
-def case_estimate(turn: Turn) -> Estimate:
-    """The estimate for the answers, priced at the chosen clinic if there is one."""
-    return estimate_at(turn.current_answers(), chosen(turn))
 
 
 # -- the list and one clinic --

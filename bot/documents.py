@@ -10,12 +10,13 @@ A new document is a builder, a template and a row.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.callscript import build_call_script
 from bot.clinics import Clinic
 from bot.compare import estimate_at
+from bot.flow import Flow
 from bot.paying import financial_help
 from bot.replies import Attachment
 
@@ -34,6 +35,7 @@ class Sources:
     """When it is made (ISO date-time)."""
     authorization: Mapping[str, object] | None = None
     """The prior authorization heard of last, if any."""
+    flow: Flow = field(default_factory=Flow)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Document:
 
 
 def _call_script(sources: Sources) -> Mapping[str, Any]:
-    script = build_call_script(sources.answers, authorization=sources.authorization)
+    script = build_call_script(sources.answers, sources.flow, sources.authorization)
     return {"script": script, "answers": sources.answers}
 
 

@@ -7,7 +7,7 @@ Replies name a template and carry plain data; every word lives in templates/.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -15,11 +15,10 @@ from typing import Any
 
 from bot import clinic_editing, reminding
 from bot.call_logging import LoggingCall, log_call, show_calls
-from bot.callscript import build_call_script
 from bot.case import ASKING, CLINIC, DONE, EDITING, LOGGING, NEW, Case, Draft
 from bot.clinic_editing import REMOVING, EnteringClinic
 from bot.crisis import Crisis, detect
-from bot.documents import Sources, attach
+from bot.documents import DOCUMENTS, Sources, attach
 from bot.events import (
     COMMANDS,
     MENU_ITEMS,
@@ -68,7 +67,6 @@ from bot.parsing import (
     parse_text,
     parse_yes_no,
 )
-from bot.paying import financial_help
 from bot.questionnaire import Asking, Changing, Finished, NotBegun
 from bot.replies import Button, Reply
 
@@ -300,50 +298,39 @@ class Turn:
         return {q.id: values[q.id] for q in self.flow.applicable(values) if q.id in values}
 
     def estimate(self) -> None:
-        answers = self.current_answers()
         buttons = [Button(Menu("table"), "table")]
         if not self.mode.finished:
             buttons.append(self.resume_button())
-        result = clinic_editing.case_estimate(self)
-        self.show(
-            "estimate",
-            buttons=buttons,
-            estimate=result,
-            answers=answers,
-            clinic=clinic_editing.chosen(self),
-            paying=financial_help(answers, result),
-        )
+        self.show("estimate", buttons=buttons, **self.document("estimate"))
 
     def estimate_table(self) -> None:
-        self.show(
-            "estimate_table",
-            estimate=clinic_editing.case_estimate(self),
-            answers=self.current_answers(),
-            clinic=clinic_editing.chosen(self),
-        )
+        self.show("estimate_table", **self.document("estimate"))
 
     def call_script(self) -> None:
-        answers = self.current_answers()
         buttons = [Button(Menu("download"), "download"), Button(Menu("logcall"), "logcall")]
         if self.mode.finished:
             buttons += [Button(Menu(m), m) for m in ("review", "reset")]
         else:
             buttons.append(self.resume_button())
-        script = build_call_script(answers, self.flow, self.latest_authorization())
-        self.show("callscript", buttons=buttons, script=script, answers=answers)
+        self.show("callscript", buttons=buttons, **self.document("callscript"))
 
-    def latest_authorization(self) -> dict[str, Any] | None:
-        """The prior authorization heard of last, if any (a later call may have changed it)."""
-        return self.case.authorizations[-1] if self.case.authorizations else None
+    def document_sources(self) -> Sources:
+        """What the estimate, the call script and the files are built from."""
+        latest = self.case.authorizations[-1] if self.case.authorizations else None
+        clinic = clinic_editing.chosen(self)
+        return Sources(self.current_answers(), clinic, self.now, latest, self.flow)
+
+    def document(self, name: str) -> Mapping[str, Any]:
+        """What a document shows, as a message shows it too (bot/documents.py)."""
+        return DOCUMENTS[name].build(self.document_sources())
 
     def download(self) -> None:
         self.send_documents("callscript_sent", "callscript")
 
     def send_documents(self, template: str, *documents: str) -> None:
         """A message with documents built from the case attached."""
-        clinic = clinic_editing.chosen(self)
-        sources = Sources(self.current_answers(), clinic, self.now, self.latest_authorization())
-        self.replies.append(Reply(template, attachments=attach(sources, *documents)))
+        attachments = attach(self.document_sources(), *documents)
+        self.replies.append(Reply(template, attachments=attachments))
 
     def welcome(self) -> None:
         if not self.case.answers:

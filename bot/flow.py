@@ -61,52 +61,37 @@ class When:
 
 
 @dataclass(frozen=True)
-class AllOf:
-    """Every one of some conditions."""
+class Combined:
+    """Every one (`every`) or at least one of some conditions."""
 
     parts: tuple[Condition, ...]
+    every: bool
     name: str = ""
     """How the diagram labels it (else by its parts)."""
 
     def holds(self, answers: Answers) -> bool:
-        return all(part.holds(answers) for part in self.parts)
+        join = all if self.every else any
+        return join(part.holds(answers) for part in self.parts)
 
     def may_hold(self, answers: Answers) -> bool:
-        return all(part.may_hold(answers) for part in self.parts)
+        join = all if self.every else any
+        return join(part.may_hold(answers) for part in self.parts)
 
     def questions(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(q for part in self.parts for q in part.questions()))
 
 
-@dataclass(frozen=True)
-class AnyOf:
-    """At least one of some conditions."""
-
-    parts: tuple[Condition, ...]
-    name: str = ""
-    """How the diagram labels it (else by its parts)."""
-
-    def holds(self, answers: Answers) -> bool:
-        return any(part.holds(answers) for part in self.parts)
-
-    def may_hold(self, answers: Answers) -> bool:
-        return any(part.may_hold(answers) for part in self.parts)
-
-    def questions(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(q for part in self.parts for q in part.questions()))
+Condition = When | Combined
 
 
-Condition = When | AllOf | AnyOf
-
-
-def all_of(*parts: Condition, name: str = "") -> AllOf:
+def all_of(*parts: Condition, name: str = "") -> Combined:
     """Ask only when every one of `parts` holds."""
-    return AllOf(parts, name)
+    return Combined(parts, every=True, name=name)
 
 
-def any_of(*parts: Condition, name: str = "") -> AnyOf:
+def any_of(*parts: Condition, name: str = "") -> Combined:
     """Ask only when at least one of `parts` holds."""
-    return AnyOf(parts, name)
+    return Combined(parts, every=False, name=name)
 
 
 def only(question: str, *values: str) -> When:

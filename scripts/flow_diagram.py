@@ -17,7 +17,7 @@ import itertools
 import sys
 from pathlib import Path
 
-from bot.flow import UNKNOWN, AllOf, AnyOf, Condition, Flow, Kind, When
+from bot.flow import UNKNOWN, Combined, Condition, Flow, Kind, When
 
 START_MARKER = "<!-- flow-diagram:start -->"
 END_MARKER = "<!-- flow-diagram:end -->"
@@ -33,13 +33,13 @@ def node_id(question_id: str) -> str:
 
 def describe(when: Condition) -> str:
     """A condition as an edge label, like `treatment = spravato` or `deductible ≠ 0.00`."""
-    if isinstance(when, AllOf | AnyOf) and when.name:
+    if isinstance(when, Combined) and when.name:
         return when.name
-    if isinstance(when, AllOf | AnyOf):
-        joiner = " and " if isinstance(when, AllOf) else " or "
+    if isinstance(when, Combined):
+        joiner = " and " if when.every else " or "
         return joiner.join(
             f"({describe(part)})"
-            if isinstance(part, AllOf | AnyOf) and not part.name
+            if isinstance(part, Combined) and not part.name
             else describe(part)
             for part in when.parts
         )

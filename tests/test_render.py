@@ -175,12 +175,18 @@ class Chat:
         return [reply for reply in self.replies if reply.template == template]
 
 
-def spravato_chat(names: dict[str, str]) -> Chat:
-    """Spravato, a separate mental health company, out of network, coinsurance; then menus."""
+def begun(treatment: str) -> Chat:
+    """A conversation begun from /start, with the treatment chosen."""
     chat = Chat()
     chat.send(Start())
     chat.send(Menu("begin"))
-    chat.answer("treatment", tap("treatment", "spravato"))
+    chat.answer("treatment", tap("treatment", treatment))
+    return chat
+
+
+def spravato_chat(names: dict[str, str]) -> Chat:
+    """Spravato, a separate mental health company, out of network, coinsurance; then menus."""
+    chat = begun("spravato")
     chat.answer("insurer", "   ", "x" * 101, names["insurer"])
     chat.answer("plan_type", "maybe", tap("plan_type", "hmo"))
     chat.answer("bh_carveout", "yes")
@@ -268,10 +274,7 @@ def iv_chat() -> Chat:
 
 def pharmacy_chat() -> Chat:
     """Spravato under the pharmacy benefit: the drug's price and its cost share, both ways."""
-    chat = Chat()
-    chat.send(Start())
-    chat.send(Menu("begin"))
-    chat.answer("treatment", tap("treatment", "spravato"))
+    chat = begun("spravato")
     chat.answer("benefit", tap("benefit", "pharmacy"))
     chat.answer("drug_price_per_session", "$800")
     chat.answer("drug_cost_sharing", tap("drug_cost_sharing", "copay"))
@@ -286,10 +289,7 @@ def pharmacy_chat() -> Chat:
 
 def medicare_chat() -> Chat:
     """Original Medicare with no supplement: the questions it asks, and those it does not."""
-    chat = Chat()
-    chat.send(Start())
-    chat.send(Menu("begin"))
-    chat.answer("treatment", tap("treatment", "spravato"))
+    chat = begun("spravato")
     chat.answer("plan_type", tap("plan_type", "medicare"))
     chat.answer("medicare_kind", tap("medicare_kind", "original"))
     chat.answer("medigap", "no")
