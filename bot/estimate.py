@@ -74,7 +74,14 @@ STRUCTURAL = (
     "drug_cost_sharing",
 )
 """Choice answers the estimate reads (None when not known)."""
-DIMENSIONS = ("medicare_kind", "medigap", "cost_sharing", "copay_deductible", "drug_cost_sharing")
+DIMENSIONS = (
+    "medicare_kind",
+    "medigap",
+    "benefit",
+    "cost_sharing",
+    "copay_deductible",
+    "drug_cost_sharing",
+)
 """Unknown choices that change the rules: each possibility is costed, the cheapest kept for
 the lower case and the dearest for the higher one, in this order."""
 ORIGINAL, ADVANTAGE, MEDICAID_RULES, HDHP_RULES, COMMERCIAL = (
@@ -95,6 +102,12 @@ DEPENDENTS = {
     "network": ("allowed_per_session",),
     "cost_sharing": ("coinsurance_pct", "copay", "copay_deductible"),
     "medicare_kind": ("medigap",),
+    "benefit": (
+        "drug_price_per_session",
+        "drug_cost_sharing",
+        "drug_copay",
+        "drug_coinsurance_pct",
+    ),
     "deductible": ("deductible_met",),
     "oop_max": ("oop_met",),
     "oon_deductible": ("oon_deductible_met",),
@@ -123,6 +136,7 @@ UNKNOWN_ORDER = (
     "medigap",
     "coverage_tier",
     "coverage",
+    "benefit",
     "network",
     "deductible",
     "deductible_met",
@@ -147,6 +161,7 @@ UNKNOWN_ORDER = (
 )
 _FLOW = Flow()
 _DEPENDENT = {dependent: parent for parent, deps in DEPENDENTS.items() for dependent in deps}
+"""Each dependent's parent (for the drug's figures: its cost sharing, itself under `benefit`)."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +194,9 @@ class Plan:
     drug_copay: Decimal = ZERO
     drug_after_deductible: bool = False
     """The drug's price goes toward the deductible first (a high-deductible plan)."""
+    drug_in_charge: bool = False
+    """The clinic's charge is for the whole session, the drug included (the benefit not being
+    known, it was asked as such): under the pharmacy benefit the drug is that much of it."""
 
     def charges(self) -> tuple[tuple[Decimal, ...], Decimal]:
         """Each planned session's charge, and what is paid for package sessions left unused."""
@@ -276,20 +294,23 @@ def cost_sessions(plan: Plan) -> Schedule:
     """Cost each session in order, advancing the deductible and out-of-pocket counters."""
     charges, unused = plan.charges()
     if not plan.covered:
-        costs = (SessionCost(charge + plan.drug, ZERO) for charge in charges)
+        extra = ZERO if plan.drug_in_charge else plan.drug
+        costs = (SessionCost(charge + extra, ZERO) for charge in charges)
         return Schedule(tuple(costs), unused)
     deductible_left = max(plan.deductible - plan.deductible_met, ZERO)
     oop_left = None if plan.oop_max is None else max(plan.oop_max - plan.oop_met, ZERO)
     visit_first = plan.coinsurance is not None or plan.copay_after_deductible
     sessions = []
-    for charge in charges:
+    for whole in charges:
+        drug_price = min(plan.drug, whole) if plan.drug_in_charge else plan.drug
+        charge = whole - drug_price if plan.drug_in_charge else whole
         allowed = min(plan.allowed, charge)
         balance_bill = ZERO if plan.in_network else charge - allowed
         visit, deductible_left = _share(
             allowed, plan.coinsurance, plan.copay, visit_first, deductible_left
         )
         drug, deductible_left = _share(
-            plan.drug,
+            drug_price,
             plan.drug_coinsurance,
             plan.drug_copay,
             plan.drug_after_deductible,
@@ -299,7 +320,7 @@ def cost_sessions(plan: Plan) -> Schedule:
         if oop_left is not None:
             share = min(share, oop_left)
             oop_left -= share
-        sessions.append(SessionCost(share + balance_bill, allowed + plan.drug - share))
+        sessions.append(SessionCost(share + balance_bill, allowed + drug_price - share))
     return Schedule(tuple(sessions), unused)
 
 
@@ -438,15 +459,17 @@ class _Known:
             return self.plan_type == MEDICARE and self.choices["medicare_kind"] != "advantage"
         if question == "coverage_tier":
             return self.plan_type == HDHP
+        if question == "benefit":
+            return self.treatment == SPRAVATO and self.regimes() != (ORIGINAL,)
         if question.startswith("drug_"):
-            return self.pharmacy
+            return self._matters("benefit") and self.choices["benefit"] != "medical"
         return True
 
     @property
     def pharmacy(self) -> bool:
-        """Spravato under the pharmacy benefit: the drug is costed apart from the visit."""
-        original = self.plan_type == MEDICARE and self.choices["medicare_kind"] == "original"
-        return self.treatment == SPRAVATO and self.choices["benefit"] == "pharmacy" and not original
+        """Spravato known to be under the pharmacy benefit: the drug is costed apart from the
+        visit, the clinic's price being for the visit alone."""
+        return self._matters("benefit") and self.choices["benefit"] == "pharmacy"
 
     def _own_figures(self) -> bool:
         """The plan sets its own deductible and maximum (not Original Medicare or Medicaid)."""
@@ -495,8 +518,15 @@ class _Known:
             if regime == MEDICAID_RULES and not known:
                 return ("copay",)  # not known: up to the nominal copay
             return (known,) if known else ("coinsurance", "copay")
+        if dimension == "benefit":
+            if not self._matters("benefit"):
+                return (None,)
+            if known:
+                return (known,)
+            return (None,) if regime == ORIGINAL else ("medical", "pharmacy")  # Part B
         if dimension == "drug_cost_sharing":
-            return ((known,) if known else ("copay", "coinsurance")) if self.pharmacy else (None,)
+            pharmacy = chosen["benefit"] == "pharmacy"
+            return ((known,) if known else ("copay", "coinsurance")) if pharmacy else (None,)
         # copay_deductible: whether the deductible comes before the copay.
         if chosen["cost_sharing"] != "copay":
             return (None,)
@@ -539,7 +569,7 @@ class _Known:
             sessions=pick("sessions", *SESSION_BOUNDS[self.treatment]),
             package=self.package,
             copay_after_deductible=chosen["copay_deductible"] == "first",
-            **self._drug(pick, regime, chosen["drug_cost_sharing"]),
+            **self._drug(pick, regime, chosen),
         )
         if regime == ORIGINAL:
             part_b = figures.PART_B_DEDUCTIBLE.amount
@@ -576,11 +606,12 @@ class _Known:
         )
         return plan if in_network else self.out_of_network(plan, sides)
 
-    def _drug(self, pick, regime: str, mode: str | None) -> dict[str, object]:
+    def _drug(self, pick, regime: str, chosen: Mapping[str, str | None]) -> dict[str, object]:
         """Spravato under the pharmacy benefit: the drug's price and its own cost share, from
         the first session (on a high-deductible plan, after the deductible)."""
-        if not self.pharmacy:
+        if chosen["benefit"] != "pharmacy":
             return {}
+        mode = chosen["drug_cost_sharing"]
         medicaid = regime == MEDICAID_RULES
         copays = (ZERO, figures.MEDICAID_NOMINAL_COPAY.amount) if medicaid else COPAY_BOUNDS
         percents = MEDICAID_COINSURANCE_BOUNDS if medicaid else COINSURANCE_BOUNDS
@@ -591,6 +622,7 @@ class _Known:
             else None,
             "drug_copay": pick("drug_copay", *copays),
             "drug_after_deductible": regime == HDHP_RULES,
+            "drug_in_charge": not self.pharmacy,
         }
 
     def _limits(self, pick, regime: str, sides: Mapping[str, str]) -> dict[str, Decimal]:
@@ -684,6 +716,9 @@ class _Known:
             basis = "visit" if self.pharmacy else basis
             low, high = VISIT_BOUNDS if self.pharmacy else (low, high)
             found.append(Assumption("price_range", {"low": low, "high": high, "basis": basis}))
+        if "benefit" in unknowns:
+            low, high = DRUG_PRICE_BOUNDS
+            found.append(Assumption("benefit_unknown", {"low": low, "high": high}))
         if self.pharmacy:
             low, high = DRUG_PRICE_BOUNDS
             drug = {"low": low, "high": high, "known": "drug_price_per_session" not in unknowns}

@@ -23,6 +23,7 @@ D = Decimal
 PLAN = {
     "treatment": "spravato",
     "coverage": "yes",
+    "benefit": "medical",
     "network": "in",
     "cost_sharing": "coinsurance",
     "deductible": "1500.00",

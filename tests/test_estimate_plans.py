@@ -12,9 +12,11 @@ import pytest
 from bot.estimate import estimate
 from bot.render import Renderer
 from bot.replies import Reply
+from tests.support.engine_chat import Chat, walk_to
 
 D = Decimal
 SPRAVATO_8 = {"treatment": "spravato", "coverage": "yes", "price_per_session": "1290.00"}
+SPRAVATO_8 |= {"benefit": "medical"}  # the pharmacy benefit has cases of its own below
 SPRAVATO_8 |= {"sessions": 8}
 
 
@@ -278,6 +280,43 @@ def test_the_drugs_price_not_known_is_its_list_price_range() -> None:
     assert total(answers) == (D("640.00"), D("4180.00"))
 
 
+WHICH_BENEFIT = {"treatment": "spravato", "coverage": "yes", "plan_type": "ppo", "network": "in"}
+WHICH_BENEFIT |= {"coverage_tier": "self", "deductible": "0.00", "cost_sharing": "coinsurance"}
+WHICH_BENEFIT |= {"coinsurance_pct": "20", "oop_max": "10000.00", "oop_met": "0.00"}
+WHICH_BENEFIT |= {"price_per_session": "1000.00", "sessions": 8}
+
+
+def test_the_benefit_not_known_costs_both_with_the_drug_inside_the_clinics_price() -> None:
+    # Medical benefit: 20% x 8 x $1,000 = $1,600.
+    # Pharmacy benefit: the $1,000 is the drug ($590 to $885) and the visit (the rest).
+    #   Cheapest: drug $590 at a $0 copay, 20% x $410 = $82 a session: 8 x $82 = $656.
+    #   Dearest: drug $885 at 50% = $442.50, 20% x $115 = $23: 8 x $465.50 = $3,724
+    #   (a $100 drug copay would give 8 x $123 = $984 only).
+    # So $656 to $3,724, and the benefit is what to ask first.
+    result = estimate(WHICH_BENEFIT)
+    assert (result.low.patient_total, result.high.patient_total) == (D("656.00"), D("3724.00"))
+    assert result.unknowns[0].question == "benefit"
+    assert not {s.question for s in result.unknowns} & {"drug_cost_sharing", "drug_copay"}
+    assert "benefit_unknown" in ids(WHICH_BENEFIT)
+    # The plan pays the rest of the same $8,000 in each case.
+    assert result.high.insurer_total == D("8000.00") - D("3724.00")
+
+
+def test_a_known_medical_benefit_is_one_figure() -> None:
+    answers = WHICH_BENEFIT | {"benefit": "medical"}
+    assert total(answers) == (D("1600.00"), D("1600.00"))
+    assert "benefit_unknown" not in ids(answers)
+
+
+def test_the_benefit_does_not_matter_for_ketamine_or_original_medicare() -> None:
+    ketamine = WHICH_BENEFIT | {"treatment": "iv_ketamine"}
+    assert total(ketamine) == (D("1600.00"), D("1600.00"))
+    original = {**SPRAVATO_8, "plan_type": "medicare", "medicare_kind": "original"}
+    original |= {"medigap": "no", "deductible_met": "283.00", "benefit": "unknown"}
+    assert total(original) == (D("2064.00"), D("2064.00"))  # 20% x 8 x $1,290
+    assert "benefit" not in {s.question for s in estimate(original).unknowns}
+
+
 @pytest.mark.parametrize("markup", ["html", "text"])
 def test_the_pharmacy_benefit_is_explained(markup) -> None:
     answers = {**PHARMACY, "plan_type": "ppo", "deductible": "0.00"}
@@ -289,3 +328,18 @@ def test_the_pharmacy_benefit_is_explained(markup) -> None:
     text = Renderer().render(reply, markup).text
     assert "Spravato under the pharmacy benefit" in text and "its 2019 list price" in text
     assert "None" not in text
+
+
+@pytest.mark.parametrize(
+    ("benefit", "asked"),
+    [
+        ("pharmacy", "for the visit and the 2-hour observation, without the drug?"),
+        ("medical", "What does the clinic charge per session?"),
+        ("unknown", "What does the clinic charge per session?"),
+    ],
+)
+def test_the_price_is_asked_as_the_estimate_reads_it(benefit, asked) -> None:
+    chat = Chat()
+    chat.begin()
+    walk_to(chat, "price_per_session", {"treatment": "spravato", "benefit": benefit})
+    assert asked in Renderer().render(chat.last, "text").text

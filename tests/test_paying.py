@@ -111,7 +111,8 @@ def test_section_shows_when_covered_and_the_dearest_case_is_high():
     [("125.00", "1000.00", True), ("124.99", "999.92", False), ("125.01", "1000.08", True)],
 )
 def test_boundary_exactly_at_high_cost(copay, total, shown):
-    answers = CHEAP_COVERED | {"treatment": "spravato", "copay": copay, "sessions": 8}
+    answers = CHEAP_COVERED | {"treatment": "spravato", "benefit": "medical"}
+    answers |= {"copay": copay, "sessions": 8}
     result = estimate(answers)
     assert result.exact and result.high.patient_total == Decimal(total)
     assert section_applies(result) is shown
