@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from bot import appeals, reminding
+from bot import appeals, authorizations, reminding
 from bot.calls import AUTHORIZATION, CALL_DETAILS, form_of
 from bot.case import LOGGING, Draft
 from bot.events import Edit, Menu, Press
@@ -249,7 +249,7 @@ class LoggingCall(Mode):
 def _appeal(authorization: dict[str, Any] | None, answers: dict[str, Any]) -> dict | None:
     """For a denial with its letter's date: the plan's appeal rule and the last day to appeal."""
     letter = (authorization or {}).get("letter_date", UNKNOWN)
-    if (authorization or {}).get("status") != "denied" or letter == UNKNOWN:
+    if authorizations.status(authorization) != authorizations.DENIED or letter == UNKNOWN:
         return None
     rule = appeals.rule_for(answers)
     return {"rule": rule.id, "deadline": appeals.deadline(letter, rule)}

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from bot import appeals
+from bot import appeals, authorizations
 from bot.answers import Said
 from bot.flow import (
     GOVERNMENT_PLANS,
@@ -69,6 +69,10 @@ IF_DENIED = {
     ),
 }
 PREAUTH_ASK = ("who_submits", "documents_needed", "decision_time", "approval_scope", "auth_number")
+PENDING_STEPS = ("pending_status", "pending_missing", "pending_urgent", "pending_notice")
+"""What to follow up on while a prior authorization waits for a decision (said first)."""
+APPROVED_ASK = ("approval_codes", "renewal")
+"""What to ask about an approval; its scope and number too while they are not known."""
 PREAUTH_DOCUMENTS = ("trial_history", "rating_scale", "psychiatrist_letter")
 NOT_FOR_THE_INSURER = (
     "treatment",
@@ -117,6 +121,8 @@ class PriorAuth:
     criteria: tuple[Criterion, ...]
     documents: tuple[str, ...]
     ask: tuple[str, ...]
+    status: str | None = None
+    """The latest authorization logged: "pending", "approved", "denied", or None."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,14 @@ class CallScript:
     denied: bool
     """The latest prior authorization logged was denied: the denial section comes first."""
     first: str | None
-    """The heading of the section shown first ("authorization_denied", "denied_first"), if any."""
+    """The heading of the section shown first, if any: "authorization_denied",
+    "authorization_pending" or "denied_first" (told it is not covered)."""
+    first_steps: tuple[str, ...]
+    """The steps of that section (for a denial, those of `if_denied`)."""
+    rule: str
+    """The plan's appeal rule (bot/appeals.py), which also sets its decision times."""
+    authorization: Mapping[str, Any] | None
+    """The prior authorization logged last (bot/authorizations.py), if any."""
     before: tuple[str, ...]
     notes: tuple[str, ...]
     ask: tuple[Ask, ...]
@@ -208,22 +221,33 @@ def build_call_script(
     """The checklist for a call to the insurer, tailored to these answers and to the latest
     prior authorization logged (a denial puts what to do about it first)."""
     facts = _Facts(answers, flow)
-    denied = bool(authorization) and authorization.get("status") == "denied"
+    status = authorizations.status(authorization)
+    denied = status == authorizations.DENIED
     not_covered = facts["coverage"] == "no"
-    if_denied = IF_DENIED[appeals.rule_for(answers).id]
+    rule = appeals.rule_for(answers).id
+    if_denied = IF_DENIED[rule]
     if denied:  # the prescriber can ask the plan's reviewer to reconsider, often quickly
         if_denied = (if_denied[0], "peer_to_peer", *if_denied[1:])
+    first, first_steps = None, ()
+    if denied or (not_covered and status != authorizations.PENDING):
+        first = "authorization_denied" if denied else "denied_first"
+        first_steps = if_denied
+    elif status == authorizations.PENDING:
+        first, first_steps = "authorization_pending", PENDING_STEPS
     return CallScript(
         treatment=facts.treatment,
         phone="carveout" if facts["bh_carveout"] == "yes" else "card",
         not_covered=not_covered,
         denied=denied,
-        first="authorization_denied" if denied else "denied_first" if not_covered else None,
+        first=first,
+        first_steps=first_steps,
+        rule=rule,
+        authorization=dict(authorization) if status else None,
         before=_before(facts),
         notes=_notes(facts),
         ask=tuple(sorted(_asks(facts), key=lambda ask: not ask.unknown)),
-        preauth=_prior_auth(facts),
-        write_down=WRITE_DOWN,
+        preauth=_prior_auth(facts, authorization),
+        write_down=_write_down(authorization),
         if_denied=if_denied,
     )
 
@@ -343,8 +367,26 @@ def _asks(facts: _Facts) -> list[Ask]:
     return [ask for _, _, ask in ranked]
 
 
-def _prior_auth(facts: _Facts) -> PriorAuth:
+def _write_down(authorization: authorizations.Authorization) -> tuple[str, ...]:
+    """What to note from the call, less what the logged authorization already says."""
+    has = {
+        "auth_number": authorizations.known(authorization, "number"),
+        "approved_units_dates": authorizations.status(authorization) == authorizations.APPROVED
+        and all(authorizations.known(authorization, k) for k in ("sessions", "start", "end")),
+    }
+    return tuple(item for item in WRITE_DOWN if not has.get(item))
+
+
+def _prior_auth(facts: _Facts, authorization: authorizations.Authorization) -> PriorAuth:
+    status = authorizations.status(authorization)
     required = str(facts["preauth"]) if facts["preauth"] in ("yes", "no") else UNKNOWN
+    numbered = authorizations.known(authorization, "number")
+    if status == authorizations.APPROVED:
+        scope = all(authorizations.known(authorization, k) for k in ("sessions", "start", "end"))
+        unsaid = (*(() if scope else ("approval_scope",)), *(() if numbered else ("auth_number",)))
+        return PriorAuth("yes", (), (), (*APPROVED_ASK, *unsaid), status)
+    if status is not None:
+        required = "yes"
     if required == "no":
         # Still worth confirming, with a name and reference number to point to later.
         return PriorAuth(required, (), (), ("confirm_not_required",))
@@ -359,7 +401,11 @@ def _prior_auth(facts: _Facts) -> PriorAuth:
     if facts.spravato:
         criteria.append(Criterion("rems", TO_CHECK))
         ask.insert(-1, "oral_antidepressant")
-    return PriorAuth(required, tuple(criteria), PREAUTH_DOCUMENTS, tuple(ask))
+    if status == authorizations.PENDING:  # submitted: its follow-up steps come first
+        ask = [a for a in ask if a not in ("who_submits", "decision_time")]
+    if numbered:
+        ask.remove("auth_number")
+    return PriorAuth(required, tuple(criteria), PREAUTH_DOCUMENTS, tuple(ask), status)
 
 
 def _trials_status(trials: int | None) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import authorizations
 from bot.callscript import build_call_script
 from bot.clinics import Clinic
 from bot.compare import estimate_at
@@ -54,9 +55,16 @@ def _call_script(sources: Sources) -> Mapping[str, Any]:
 
 
 def _estimate(sources: Sources) -> Mapping[str, Any]:
-    result = estimate_at(sources.answers, sources.clinic)
+    """The estimate as the plan pays by its cost sharing; after a denial (or while a request is
+    pending), the cost if the plan pays nothing is shown first as `refused`."""
+    authorization = sources.authorization
+    result = estimate_at(authorizations.if_paid(sources.answers, authorization), sources.clinic)
+    refused = authorizations.if_refused(sources.answers, authorization)
     return {
         "estimate": result,
+        "refused": refused and estimate_at(refused, sources.clinic),
+        "authorization": authorization if authorizations.status(authorization) else None,
+        "beyond_approval": authorizations.sessions_beyond(authorization, result.sessions[1]),
         "answers": sources.answers,
         "clinic": sources.clinic,
         "paying": financial_help(sources.answers, result),

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.answers_file import AnswersFileError, load_answers
+from bot.documents import DOCUMENTS, Sources
 from bot.engine import Reply
 from bot.estimate import Estimate, Schedule, estimate
-from bot.paying import financial_help
 from bot.render import Renderer
 
 USAGE_ERROR = 2
@@ -23,12 +23,11 @@ def run(path: Path, *, as_json: bool, renderer: Renderer, out: TextIO = sys.stdo
         answers = load_answers(path)
     except AnswersFileError as error:
         return report_bad_file(path, error, renderer)
-    result = estimate(answers)
     if as_json:
-        json.dump(to_json(result, renderer), out, indent=2)
+        json.dump(to_json(estimate(answers), renderer), out, indent=2)
         out.write("\n")
         return 0
-    context = {"estimate": result, "answers": answers, "paying": financial_help(answers, result)}
+    context = DOCUMENTS["estimate"].build(Sources(answers, clinic=None, now=""))
     for template in ("estimate", "estimate_table"):
         out.write(renderer.render(Reply(template, context), "text").text + "\n\n")
     return 0

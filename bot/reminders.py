@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from bot import appeals
+from bot import appeals, authorizations
 from bot.appeals import AppealRule
 
 KINDS = ("call", "pa_pending", "appeal", "approval_end")
@@ -35,17 +35,15 @@ def offers(
 ) -> list[tuple[str, date]]:
     """(kind, day) of the reminders worth offering after a call (`appeal`: the plan's rule)."""
     found = [("call", today + timedelta(days=days)) for days in CALL_DELAYS]
-    status = authorization and authorization.get("status")
-    if status == "pending":
+    status = authorizations.status(authorization)
+    if status == authorizations.PENDING:
         found.insert(0, ("pa_pending", today + timedelta(days=PENDING_DELAY)))
-    end = authorization and authorization.get("end")
-    if status == "approved" and end and end != "unknown":
-        day = date.fromisoformat(end) - timedelta(days=RENEWAL_WARNING)
+    if status == authorizations.APPROVED and authorizations.known(authorization, "end"):
+        day = date.fromisoformat(authorization["end"]) - timedelta(days=RENEWAL_WARNING)
         if today < day:
             found.insert(0, ("approval_end", day))
-    letter = authorization and authorization.get("letter_date")
-    if status == "denied" and letter and letter != "unknown":
-        day = appeals.reminder_day(letter, appeal, today)
+    if status == authorizations.DENIED and authorizations.known(authorization, "letter_date"):
+        day = appeals.reminder_day(authorization["letter_date"], appeal, today)
         if day is not None:
             found.insert(0, ("appeal", day))
     return found

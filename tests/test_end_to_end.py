@@ -189,8 +189,9 @@ def test_a_user_cut_off_by_sigkill_resumes_with_every_acknowledged_answer(world,
 
 
 def estimate_range(fake: FakeTelegram, user: int) -> str:
+    """The estimate's line of what the sessions cost (after any line about an authorization)."""
     (reply, *_) = act(fake, user, "send", "/estimate")
-    return reply.split("\n")[1]
+    return next(line for line in reply.split("\n") if line.startswith("About "))
 
 
 def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(world, tmp_path):
@@ -223,7 +224,11 @@ def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(worl
     assert "Reminder set" in confirmation
 
     assert before.startswith("About $0 to $10,320")  # 8 whole sessions at $1,290 at worst
-    assert estimate_range(fake, user).startswith("About $0 to $3,600")  # 6 at $600
+    # 6 at $600, by the plan's cost sharing if the pending authorization is approved; all of it
+    # if it is denied.
+    assert estimate_range(fake, user).startswith("About $0 to $3,600")
+    (estimate, *_) = act(fake, user, "send", "/estimate")
+    assert "If it is denied and the denial stands, the plan pays nothing: about $3,600" in estimate
     (calls, *_) = act(fake, user, "send", "/calls")
     assert "REF-777" in calls and "PA-42" in calls
     (answers, *_) = act(fake, user, "send", "/answers")

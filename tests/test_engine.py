@@ -691,22 +691,9 @@ def test_starting_over_keeps_calls_with_the_earlier_case():
     assert cases.context["cases"] == chat.case.archived
 
 
-def log_pa_call(chat: Chat, status: str, *answers: str) -> None:
-    """Log a call with prior authorization news."""
-    chat.send(LogCall())
-    chat.tap("insurer")
-    chat.tap("today")
-    chat.tap("unknown")
-    chat.tap("unknown")
-    chat.tap("calldone")
-    chat.tap(status)
-    for answer in answers:
-        chat.say(answer)
-
-
 def test_a_pending_authorization_offers_a_reminder_to_check_on_it():
     chat = Chat()
-    log_pa_call(chat, "pending", "PA-1")
+    chat.log_authorization("pending", "PA-1")
     offers = {b.label: b.press for b in chat.last.buttons if b.label.startswith("remind_")}
     assert offers["remind_pa_pending"].day == "2026-12-03"  # a week later
     chat.send(offers["remind_pa_pending"])
@@ -734,7 +721,7 @@ def test_a_denial_offers_a_reminder_well_before_the_plans_appeal_deadline(
     chat = Chat()
     chat.begin()
     walk_to(chat, "bh_carveout", plan)
-    log_pa_call(chat, "denied", "skip", "11/20/2026")
+    chat.log_authorization("denied", "skip", "11/20/2026")
     logged = Renderer().render(chat.reply("call_logged"), "text").text
     shown = date.fromisoformat(deadline)
     assert f"so by {shown:%b} {shown.day}, {shown.year}" in logged
@@ -749,7 +736,7 @@ def test_a_logged_denial_puts_what_to_do_about_it_first_in_the_call_script():
     chat = Chat()
     chat.begin()
     walk_to(chat, "bh_carveout", {"plan_type": "ppo"})
-    log_pa_call(chat, "denied", "PA-9", "11/20/2026")
+    chat.log_authorization("denied", "PA-9", "11/20/2026")
     chat.send(CallScript())
     script = chat.reply("callscript").context["script"]
     assert script.denied and script.first == "authorization_denied"
@@ -759,14 +746,14 @@ def test_a_logged_denial_puts_what_to_do_about_it_first_in_the_call_script():
     assert denial < text.index("Before you call") and "peer-to-peer review" in text
     assert "If they say no" not in text  # said first, not again at the end
     # A later call with the authorization approved: the denial is no longer first.
-    log_pa_call(chat, "approved", "PA-9", "12", "12/1/2026", "5/1/2027")
+    chat.log_authorization("approved", "PA-9", "12", "12/1/2026", "5/1/2027")
     chat.send(CallScript())
     assert chat.reply("callscript").context["script"].first is None
 
 
 def test_an_approval_offers_a_reminder_two_weeks_before_it_ends():
     chat = Chat()
-    log_pa_call(chat, "approved", "PA-3", "12", "12/1/2026", "5/1/2027")
+    chat.log_authorization("approved", "PA-3", "12", "12/1/2026", "5/1/2027")
     offer = next(b.press for b in chat.last.buttons if b.label == "remind_approval_end")
     assert offer.day == "2027-04-17"  # 14 days before May 1
     chat.send(offer)
@@ -780,7 +767,7 @@ def test_an_appeal_reminder_is_never_offered_after_the_deadline():
     chat = Chat()
     chat.begin()
     walk_to(chat, "bh_carveout", {"plan_type": "ppo"})
-    log_pa_call(chat, "denied", "skip", "1/1/2026")  # 180 days: 2026-06-30, passed
+    chat.log_authorization("denied", "skip", "1/1/2026")  # 180 days: 2026-06-30, passed
     assert "remind_appeal" not in [b.label for b in chat.last.buttons]
 
 

@@ -5,7 +5,7 @@ Shared by the engine and clinic tests (no test module imports another).
 
 from datetime import UTC, datetime
 
-from bot.engine import Case, Reply, Start, Text, handle
+from bot.engine import Case, LogCall, Reply, Start, Text, handle
 from bot.flow import Flow
 from tests.support.flow_answers import answer_for
 
@@ -58,6 +58,19 @@ class Chat:
     def begin(self) -> None:
         self.send(Start())
         self.tap("begin")
+
+    def log_authorization(self, status: str, *answers: str) -> None:
+        """Log a call to the insurer, today, with prior-authorization news: its `status` and
+        the answers to the questions that follow it (number, sessions, dates...)."""
+        self.send(LogCall())
+        self.tap("insurer")
+        self.tap("today")
+        self.tap("unknown")
+        self.tap("unknown")
+        self.tap("calldone")
+        self.tap(status)
+        for answer in answers:
+            self.say(answer)
 
 
 def typed_at(question: str, answers: dict[str, str]) -> str:
