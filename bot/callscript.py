@@ -176,6 +176,12 @@ class _Facts:
         """Original Medicare: the law's figures (no networks, no plan deductible or maximum)."""
         self.own_figures = not self.original_medicare and self.plan != MEDICAID
         """The plan sets its own deductible and out-of-pocket maximum."""
+        self.pharmacy = (
+            self.treatment == SPRAVATO
+            and answers.get("benefit") == "pharmacy"
+            and not self.original_medicare
+        )
+        """Spravato under the pharmacy benefit: the drug has its own price and cost share."""
         # Answers not settled yet do not rule out the questions that depend on them.
         self.settled = {k: v for k, v in answers.items() if self.said.known(k)}
         self.mentioned: set[str] = set(NOT_FOR_THE_INSURER)
@@ -341,9 +347,29 @@ def _asks(facts: _Facts) -> list[Ask]:
             own and facts["cost_sharing"] in ("copay", UNKNOWN) and facts.plan != HDHP,
         ),
         (facts.ask("out_of_pocket", "oop_max", "oop_met"), own),
+        (
+            facts.ask(
+                "out_of_network_share",
+                "oon_deductible",
+                "oon_deductible_met",
+                "oon_coinsurance_pct",
+                "oon_oop_max",
+                "oon_oop_met",
+            ),
+            out_of_network,
+        ),
+        (
+            facts.ask(
+                "drug_cost_share",
+                "drug_cost_sharing",
+                "drug_copay",
+                "drug_coinsurance_pct",
+                "drug_price_per_session",
+            ),
+            facts.pharmacy,
+        ),
         (facts.ask("visit_limits", because=facts.parity("visits")), True),
         (facts.ask("allowed_amounts", "allowed_per_session"), out_of_network),
-        (facts.ask("out_of_network_share"), out_of_network),
         (facts.ask("superbill"), out_of_network),
         (facts.ask("timely_filing"), out_of_network),
         (facts.ask("mailing_address"), out_of_network),

@@ -323,6 +323,37 @@ def test_referral_is_asked_for_hmo_pos_or_when_needed_or_unknown(
         assert "and yours is one of them" in text
 
 
+@pytest.mark.parametrize(
+    ("case", "item", "words", "noted"),
+    [
+        (
+            {**IV_PPO, "network": "out", "network_options": "no"},
+            "out_of_network_share",
+            "Out of network, what is my deductible and how much of it is met",
+            "You noted: Out-of-network deductible: $100",
+        ),
+        (
+            {**SPRAVATO_PPO, "benefit": "pharmacy"},
+            "drug_cost_share",
+            "what do I pay for the Spravato itself: a copay or a coinsurance",
+            "You noted: Drug cost sharing: ",
+        ),
+    ],
+)
+def test_out_of_network_and_drug_figures_have_items_of_their_own(case, item, words, noted):
+    # Not answered: their own item asks them together, and none is asked in its own words.
+    script = build_call_script(case)
+    found = ask(script, item)
+    assert found.unknown and found.questions
+    assert all(FLOW[q].may_apply(case) for q in found.questions)
+    assert "question" not in ids(script)
+    assert words in everything(case)
+    # Answered: the item moves among those noted already, with what was noted.
+    answered = completed(case, FLOW)
+    assert not ask(build_call_script(answered), item).unknown
+    assert noted in chat(answered)
+
+
 def test_out_of_network_asks_gap_exception_allowed_amounts_and_claims() -> None:
     out_items = {
         "network_gap",
