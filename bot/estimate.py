@@ -459,6 +459,10 @@ class _Known:
             return self.plan_type == MEDICARE and self.choices["medicare_kind"] != "advantage"
         if question == "coverage_tier":
             return self.plan_type == HDHP
+        if question == "deductible_met" and ORIGINAL not in self.regimes():
+            return self.values["deductible"] != ZERO  # nothing to meet (the flow skips it)
+        if question == "oon_deductible_met":
+            return self.values["oon_deductible"] != ZERO
         if question == "benefit":
             return self.treatment == SPRAVATO and self.regimes() != (ORIGINAL,)
         if question.startswith("drug_"):

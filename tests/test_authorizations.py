@@ -6,10 +6,14 @@ $1,500 of the first two sessions, then 20% of the other $6,500 = $1,300: $2,800 
 patient, $5,200 for the plan. If the plan pays nothing: 8 x $1,000 = $8,000.
 """
 
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
 from bot import authorizations
-from bot.engine import CallScript, Menu
+from bot.engine import CallScript, LogCall, Menu
 from bot.render import Renderer
 from tests.support.engine_chat import Chat, walk
 
@@ -198,3 +202,45 @@ def test_the_refused_case_exists_only_while_a_denial_may_stand():
     assert authorizations.if_refused(answers, {"status": "denied"}) == {"coverage": "no"}
     assert authorizations.if_paid({"coverage": "no"}, {"status": "pending"}) == {"coverage": "yes"}
     assert authorizations.if_paid({"coverage": "no"}, None) == {"coverage": "no"}
+
+
+def test_the_readme_shows_a_real_medicare_advantage_denial():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("  A Medicare Advantage denial (", 1)[1].split("  ```\n", 2)[1]
+    chat = Chat(now=datetime(2026, 12, 2, 15, 0, tzinfo=UTC))
+    chat.begin()
+    walk(
+        chat,
+        CASE
+        | {"plan_type": "medicare", "medicare_kind": "advantage", "benefit": "medical"}
+        | {"deductible": "0", "price_per_session": "1290", "oop_max": "4500", "insurer": "Humana"},
+    )
+    chat.send(LogCall())
+    for press in ("insurer", "today"):
+        chat.tap(press)
+    for typed in ("Dana", "REF-7781"):
+        chat.say(typed)
+    chat.tap("calldone")
+    chat.tap("denied")
+    chat.say("PA-55012")
+    chat.say("11/30/2026")
+    seen = [shown(chat, "call_logged")]
+    renderer = Renderer()
+    seen.append(" ".join(renderer.label(b) for b in chat.last.buttons))
+    chat.send(next(b.press for b in chat.last.buttons if b.label == "remind_appeal"))
+    seen.append(shown(chat, "reminder_set"))
+    seen.append(estimate_text(chat))
+    script_of(chat)
+    seen.append(shown(chat, "callscript"))
+    everything = "\n".join(seen)
+    lines = [line.strip() for line in block.splitlines()]
+    for line in lines:
+        if line and line != "..." and not line.startswith("["):
+            assert line in everything, line
+    for label in re.findall(r"\[([^]]+)\]", block):
+        assert label in everything, label
+
+
+def estimate_text(chat: Chat) -> str:
+    estimate_of(chat)
+    return shown(chat, "estimate")

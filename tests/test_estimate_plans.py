@@ -343,3 +343,17 @@ def test_the_price_is_asked_as_the_estimate_reads_it(benefit, asked) -> None:
     chat.begin()
     walk_to(chat, "price_per_session", {"treatment": "spravato", "benefit": benefit})
     assert asked in Renderer().render(chat.last, "text").text
+
+
+def test_a_deductible_of_zero_leaves_nothing_to_meet_and_nothing_to_assume() -> None:
+    # The flow does not ask what is met of a $0 deductible: the estimate neither assumes a range
+    # for it nor ranks it. 20% x 8 x $1,290 = $2,064.
+    answers = {**SPRAVATO_8, "plan_type": "ppo", "network": "in", "deductible": "0.00"}
+    answers |= {"cost_sharing": "coinsurance", "coinsurance_pct": "20", "coverage_tier": "self"}
+    answers |= {"oop_max": "5000.00", "oop_met": "0.00"}
+    result = estimate(answers)
+    assert (result.low.patient_total, result.high.patient_total) == (D("2064.00"), D("2064.00"))
+    assert "deductible_met_bounds" not in ids(answers)
+    # Medicare not known to be Advantage: the Part B deductible still has to be met.
+    medicare = answers | {"plan_type": "medicare", "medicare_kind": "unknown", "medigap": "no"}
+    assert "deductible_met_bounds" in ids(medicare)

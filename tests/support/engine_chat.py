@@ -16,14 +16,15 @@ FLOW = Flow()
 class Chat:
     """A user talking to the engine, reading its replies like a chat."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
         self.case = Case()
         self.replies: list[Reply] = []
         self.changed = False
 
     def send(self, event) -> list[Reply]:
         before = self.case.to_dict()
-        outcome = handle(FLOW, self.case, event, NOW)
+        outcome = handle(FLOW, self.case, event, self.now)
         assert self.case.to_dict() == before, "the engine modified its input"
         self.case, self.replies, self.changed = outcome.case, outcome.replies, outcome.changed
         return self.replies
