@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from telegram import (
     Bot,
@@ -23,7 +23,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -36,6 +36,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.channels import webhook
 from bot.channels.delivery import with_retries
 from bot.channels.ordering import PerUserOrder
 from bot.config import Settings
@@ -55,6 +56,8 @@ from bot.render import Keyboard, Renderer, split_message
 log = logging.getLogger(__name__)
 TELEGRAM_MAX_RATE = 30
 """Messages per second Telegram accepts from one bot; 0 turns the limit off (tests)."""
+CONFLICT_LOG_INTERVAL = 60.0
+"""Seconds between two warnings that another instance polls with the token (409 Conflict)."""
 
 
 class TelegramChannel:
@@ -64,6 +67,7 @@ class TelegramChannel:
         self.conversation = conversation
         self.renderer = renderer
         self._groups_told: set[int] = set()
+        self._conflict_warned_at: float | None = None
 
     def build(
         self,
@@ -219,11 +223,31 @@ class TelegramChannel:
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failure without the user's data; Telegram being unreachable is not a bug."""
         error = context.error
+        if isinstance(error, Conflict):
+            self._warn_conflict(error)
+            return
         if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
             log.warning("Telegram unreachable for now: %s", error)
             return
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("update %s failed", update_id, exc_info=error)
+
+    def _warn_conflict(self, error: Conflict) -> None:
+        """One line, at most once a minute, while getUpdates keeps getting 409 Conflict.
+
+        Polling retries on its own; a traceback every few seconds would say nothing more.
+        """
+        now = time.monotonic()
+        last = self._conflict_warned_at
+        if last is not None and now - last < CONFLICT_LOG_INTERVAL:
+            return
+        self._conflict_warned_at = now
+        log.warning(
+            "Telegram answered 409 Conflict: another instance is polling with this token"
+            " (%s); retrying, and warning at most every %d s",
+            error,
+            CONFLICT_LOG_INTERVAL,
+        )
 
 
 def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
@@ -255,11 +279,10 @@ def run(channel: TelegramChannel, settings: Settings) -> None:
     if settings.webhook_url is None:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
         return
-    app.run_webhook(
+    webhook.run(
+        app,
+        url=settings.webhook_url,
+        secret=settings.webhook_secret,
         listen=settings.webhook_listen,
         port=settings.webhook_port,
-        url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret,
-        allowed_updates=Update.ALL_TYPES,
     )

@@ -406,6 +406,11 @@ FAULTS = {
     "not_modified": (400, NOT_MODIFIED),
     "query_too_old": (400, QUERY_INVALID),
     "blocked": (403, "Forbidden: bot was blocked by the user"),
+    "conflict": (
+        409,
+        "Conflict: terminated by other getUpdates request;"
+        " make sure that only one bot instance is running",
+    ),
     "slow": (0, ""),
     "drop": (0, ""),
 }
@@ -532,7 +537,8 @@ class FakeTelegram:
 
         Kinds: "429" (with retry_after), "500", "502", "slow" (answer after `seconds`, past the
         client's timeout), "drop" (close the connection unanswered), "not_modified",
-        "query_too_old", "blocked" (403). Served over HTTP only.
+        "query_too_old", "blocked" (403), "conflict" (409, another instance polling).
+        Served over HTTP only.
         """
         if kind not in FAULTS:
             raise ValueError(f"unknown fault {kind!r}")
