@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.conversation import Conversation
 from bot.flow import Flow
 from bot.render import Renderer
-from bot.store import ReminderIndex, UserStore
+from bot.store import DataDirLock, DataDirLocked, ReminderIndex, UserStore
 
 log = logging.getLogger("bot")
 
@@ -61,8 +61,17 @@ def main(argv: list[str] | None = None) -> int:
         from bot import check_command
 
         return check_command.run(settings, renderer)
+    lock = DataDirLock(settings.data_dir)
+    try:
+        lock.acquire()  # held until the process ends
+    except DataDirLocked as locked:
+        message = renderer.message(
+            "data_dir_locked", "text", data_dir=str(locked.data_dir), pid=locked.pid
+        )
+        print(message, file=sys.stderr)
+        return 1
     store = UserStore(settings.data_dir)
-    removed = store.cleanup_temp_files()
+    removed = store.cleanup_temp_files(older_than=0)  # safe: no other process can be writing
     if removed:
         log.info("removed %d temporary files left by an interrupted write", removed)
     conversation = Conversation(store, flow, reminder_index=ReminderIndex(settings.data_dir))

@@ -15,6 +15,11 @@ from bot.flow import Flow
 NEW, ASKING, EDITING, DONE, LOGGING = "new", "asking", "editing", "done", "logging"
 CLINIC = "clinic"
 """Mode while a clinic is being added or changed."""
+MODE_NAMES = (NEW, ASKING, EDITING, DONE, LOGGING, CLINIC)
+
+
+class MalformedCase(ValueError):
+    """A saved case that does not have the shape of one (it is reported, never overwritten)."""
 
 
 @dataclass
@@ -86,15 +91,44 @@ class Case:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Case:
-        """The case saved as `data` (a new case for None)."""
+        """The case saved as `data` (a new case for None); MalformedCase if it is not one."""
         if not data:
             return cls()
+        _check_shape(data)
         known = {k: v for k, v in _copy(dict(data)).items() if k in cls.__dataclass_fields__}
         drafts = {name: Draft.from_dict(known.get(name)) for name in _DRAFTS}
         return cls(**known | drafts)
 
 
 _DRAFTS = ("call", "clinic_draft")
+_LISTS = ("log", "archived", "calls", "authorizations", "reminders", "clinics")
+_OPTIONAL_TEXT = ("cursor", "confirming")
+
+
+def _check_shape(data: Mapping[str, Any]) -> None:
+    """What the engine relies on in a saved case, or MalformedCase saying what is wrong."""
+    if not isinstance(data, Mapping):
+        raise MalformedCase("the case is not an object")
+    answers = data.get("answers", {})
+    if not isinstance(answers, dict) or not all(
+        isinstance(a, dict) and "value" in a for a in answers.values()
+    ):
+        raise MalformedCase("answers")
+    if data.get("mode", NEW) not in MODE_NAMES:
+        raise MalformedCase("mode")
+    for name in _OPTIONAL_TEXT:
+        if not isinstance(data.get(name), str | None):
+            raise MalformedCase(name)
+    for name in _LISTS:
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise MalformedCase(name)
+    for name in _DRAFTS:
+        draft = data.get(name)
+        if draft is not None and not (isinstance(draft, dict) and {"id", "cursor"} <= set(draft)):
+            raise MalformedCase(name)
+    if not isinstance(data.get("chosen_clinic"), int | None):
+        raise MalformedCase("chosen_clinic")
 
 
 def progress(flow: Flow, case: Case, question_id: str | None = None) -> tuple[int, int] | None:

@@ -6,20 +6,28 @@ are handled once. An answer is on disk before the reply to it is returned.
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from bot import engine
+from bot.case import MalformedCase
 from bot.engine import Case, Event, Reply
 from bot.flow import Flow
 from bot.store import CorruptRecordError, ReminderIndex, Store
 
 SCHEMA = 1
 LOCK_STRIPES = 64
+RECENT_UPDATES = 200
+"""How many of a user's latest update ids are kept to recognise a redelivered update."""
+SEEN_UPDATES = 10_000
+"""How many updates answered by this process are remembered, whatever they changed."""
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 log = logging.getLogger(__name__)
 
 
@@ -34,6 +42,8 @@ class Turn:
 
     replies: list[Reply]
     reminder_days: list[str] | None = None
+    failed: bool = False
+    """Nothing could be applied (a storage fault, a bug): a redelivery may try again."""
 
 
 class Conversation:
@@ -50,6 +60,11 @@ class Conversation:
         self.flow = flow or Flow()
         self.clock = clock
         self.reminder_index = reminder_index
+        self._disk_full = False
+        """The disk was full at the last save: said once at CRITICAL, until a save works."""
+        self._answered: OrderedDict[tuple[str, int], None] = OrderedDict()
+        """(user, update id) of the latest updates this process answered, read-only ones too."""
+        self._answered_lock = threading.Lock()
         # Updates and reminders for one user may arrive on different threads: each user's
         # load-change-save runs alone. Striped locks keep memory flat however many users.
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
@@ -61,30 +76,88 @@ class Conversation:
     def turn(self, key: str, event: Event, update_id: int | None = None) -> Turn:
         """Apply `event` to the user's saved case: save, then say what to show and schedule.
 
-        `update_id` (Telegram's) makes a redelivered update a no-op: it never
-        applies an answer twice.
+        `update_id` (Telegram's) makes a redelivered update harmless: one this process answered
+        gets no second reply; one applied before a restart (its reply perhaps lost) is not
+        applied again, and the user is shown where they are. Ids are recognised in a window of
+        the user's latest ones, so a new sequence of ids (a new token, a long pause) is served.
         """
         with self._locks[hash(key) % LOCK_STRIPES]:
-            return self._turn(key, event, update_id)
+            if update_id is not None and self._seen(key, update_id):
+                log.info("update %s of user %s was answered already", update_id, key)
+                return Turn([])
+            turn = self._turn(key, event, update_id)
+            if update_id is not None and not turn.failed:
+                self._remember(key, update_id)
+            return turn
+
+    def _seen(self, key: str, update_id: int) -> bool:
+        with self._answered_lock:
+            return (key, update_id) in self._answered
+
+    def _remember(self, key: str, update_id: int) -> None:
+        with self._answered_lock:
+            self._answered[(key, update_id)] = None
+            while len(self._answered) > SEEN_UPDATES:
+                self._answered.popitem(last=False)
 
     def _turn(self, key: str, event: Event, update_id: int | None) -> Turn:
+        """The turn, or, whatever fails, a reply saying nothing was changed (after the crisis
+        resources, if the message needs them): never silence, never a half-applied change."""
         try:
-            record = self.store.load(key) or {}
-        except CorruptRecordError:
-            log.error("record of user %s cannot be read; left untouched", key)
-            return Turn([Reply("storage_error")])
-        if update_id is not None and update_id <= record.get("last_update_id", -1):
-            log.info("update %s already applied for user %s", update_id, key)
-            return Turn([])
+            turn = self._apply(key, event, update_id)
+        except (CorruptRecordError, MalformedCase) as error:
+            log.error("record of user %s cannot be read (%s); left untouched", key, error)
+            return _failed(event, "storage_error")
+        except OSError as error:
+            return _failed(event, self._storage_fault(key, error))
+        except Exception:
+            log.exception("the turn of user %s failed; nothing was saved", key)
+            return _failed(event, "failed")
+        self._disk_full = False
+        return turn
+
+    def _storage_fault(self, key: str, error: OSError) -> str:
+        """Log a load or save the system refused, in one line; the reply's template."""
+        if error.errno in DISK_FULL:
+            if not self._disk_full:
+                log.critical("the disk is full: answers cannot be saved (%s)", error.strerror)
+            self._disk_full = True
+            return "disk_full"
+        log.error("storage of user %s failed: %s", key, error.strerror or error)
+        return "storage_error"
+
+    def _apply(self, key: str, event: Event, update_id: int | None) -> Turn:
         now = self.clock()
-        before = Case.from_dict(record.get("case"))
-        outcome = engine.handle(self.flow, before, event, now)
+        found: dict[str, Any] = {}
+
+        def change(saved: dict[str, Any] | None) -> dict[str, Any] | None:
+            record = saved or {}
+            if not isinstance(record, dict):
+                raise MalformedCase("the record is not an object")
+            before = Case.from_dict(record.get("case"))
+            recent = _recent_updates(record)
+            duplicate = update_id is not None and update_id in recent
+            # A redelivered update that was applied already is not applied again: the user is
+            # shown where they are instead, so a lost reply is never silence.
+            outcome = engine.handle(
+                self.flow, before, engine.Menu("continue") if duplicate else event, now
+            )
+            found.update(before=before, outcome=outcome, record=record, duplicate=duplicate)
+            if outcome.erase or not outcome.changed or duplicate:
+                return None
+            found["record"] = self._record(record, outcome.case, now, [*recent, update_id])
+            return found["record"]
+
+        self.store.update(key, change)
+        before, outcome, record = found["before"], found["outcome"], found["record"]
+        if found["duplicate"]:
+            log.info(
+                "update %s already applied for user %s: showing where they are", update_id, key
+            )
+            return Turn(outcome.replies)
         if outcome.erase:
             self.store.delete(key)
             log.info("user %s erased their data", key)
-        elif outcome.changed:
-            record = self._record(record, outcome.case, now, update_id)
-            self.store.save(key, record)
         days = [] if outcome.erase else reminder_days(outcome.case)
         changed = days != reminder_days(before) or isinstance(event, engine.DeliverDue)
         if changed and self.reminder_index is not None:
@@ -98,19 +171,38 @@ class Conversation:
 
     @staticmethod
     def _record(
-        previous: dict[str, Any], case: Case, now: datetime, update_id: int | None
+        previous: dict[str, Any], case: Case, now: datetime, recent: list[int | None]
     ) -> dict[str, Any]:
         stamp = now.isoformat(timespec="seconds")
         record = {
-            **previous,
+            **{k: v for k, v in previous.items() if k != "last_update_id"},
             "schema": SCHEMA,
             "case": case.to_dict(),
             "created_at": previous.get("created_at", stamp),
             "updated_at": stamp,
         }
-        if update_id is not None:
-            record["last_update_id"] = update_id
+        ids = [i for i in recent if i is not None][-RECENT_UPDATES:]
+        if ids:
+            record["recent_updates"] = ids
         return record
+
+
+def _recent_updates(record: dict[str, Any]) -> list[int]:
+    """The user's latest update ids applied (a record from before the window: its last one)."""
+    recent = record.get("recent_updates")
+    if recent is None:
+        last = record.get("last_update_id")
+        recent = [] if last is None else [last]
+    if not isinstance(recent, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in recent
+    ):
+        raise MalformedCase("recent_updates")
+    return recent
+
+
+def _failed(event: Event, template: str) -> Turn:
+    """Nothing was changed: say so, after the crisis resources if the words need them."""
+    return Turn([*engine.crisis_replies(event), Reply(template)], failed=True)
 
 
 def reminder_days(case: Case) -> list[str]:

@@ -151,6 +151,15 @@ def _said(event: Event) -> str:
     return ""
 
 
+def crisis_replies(event: Event) -> list[Reply]:
+    """The crisis resources for the words of an event that needs them, shown on their own
+    (when the case itself cannot be opened); none for other events."""
+    crisis = detect(said) if (said := _said(event)) else None
+    if crisis is None:
+        return []
+    return [Reply("crisis", {"language": crisis.language, "danger": crisis.danger})]
+
+
 def handle(flow: Flow, case: Case, event: Event, now: datetime) -> Outcome:
     """Apply one event to a case; the input case is never modified."""
     return Turn(flow, Case.from_dict(case.to_dict()), now).run(event)

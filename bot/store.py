@@ -26,11 +26,16 @@ round trip) for tests and for the local terminal mode.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import json
 import os
 import re
+import secrets
+import stat
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -40,6 +45,7 @@ from tinydb.storages import Storage
 __all__ = [
     "AtomicJSONStorage",
     "CorruptRecordError",
+    "DataDirLocked",
     "MemoryStore",
     "Store",
     "UserStore",
@@ -49,6 +55,9 @@ __all__ = [
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 TEMP_SUFFIX = ".tmp"
+TEMP_MAX_AGE = 600.0
+"""Seconds after which a temporary file cannot belong to a write still in progress."""
+LOCK_NAME = "bot.lock"
 RECORD_SUFFIX = ".json"
 TABLE_NAME = "case"
 DOC_ID = 1
@@ -123,30 +132,72 @@ def _fsync_dir(path: Path) -> None:
 
 
 def temp_path_for(path: Path) -> Path:
-    """The one temporary file that writes of ``path`` go through: ``.<name>.tmp`` beside it."""
-    return path.with_name(f".{path.name}{TEMP_SUFFIX}")
+    """A fresh temporary name for one write of ``path``: ``.<name>.<random>.tmp`` beside it, so
+    that two writes (even from two processes) never share one."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}")
+
+
+def _temp_files_of(path: Path) -> Iterator[Path]:
+    """The temporary files of writes of ``path`` (leftovers, or writes in progress)."""
+    prefix = f".{path.name}."
+    with contextlib.suppress(FileNotFoundError), os.scandir(path.parent) as entries:
+        for entry in entries:
+            if entry.name.startswith(prefix) and entry.name.endswith(TEMP_SUFFIX):
+                yield Path(entry.path)
+
+
+def _reject_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON: a file holding them is not one of ours."""
+    raise ValueError(f"{name} is not allowed")
 
 
 class AtomicJSONStorage(Storage):
     """TinyDB storage that replaces the whole file atomically on every write."""
 
-    def __init__(self, path: str | os.PathLike[str], *, create_dirs: bool = True) -> None:
-        """Use the JSON file at ``path``; nothing is created until the first write."""
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create_dirs: bool = True,
+        empty_is_missing: bool = False,
+    ) -> None:
+        """Use the JSON file at ``path``; nothing is created until the first write.
+
+        A zero-byte file is unreadable (no write of ours leaves one), unless
+        ``empty_is_missing``."""
         super().__init__()
         self.path = Path(path)
         self.create_dirs = create_dirs
+        self.empty_is_missing = empty_is_missing
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        """Return the parsed database, or None if the file is missing or empty."""
+        """Return the parsed database, or None if there is no file.
+
+        A link, a directory or anything but a regular file where the file should be, an empty
+        file, NaN, JSON nested too deeply to parse: all unreadable, never followed or replaced.
+        Other OS errors (permissions, I/O) are raised as they are.
+        """
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
         try:
-            raw = self.path.read_bytes()
+            fd = os.open(self.path, flags)
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # a symbolic link
+                raise _UnreadableDatabaseError(f"{self.path}: a link") from exc
+            raise
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise _UnreadableDatabaseError(f"{self.path}: not a regular file")
+        with open(fd, "rb") as handle:
+            raw = handle.read()
         if not raw:
-            return None
+            if self.empty_is_missing:
+                return None
+            raise _UnreadableDatabaseError(f"{self.path}: empty")
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:  # also JSONDecodeError, UnicodeDecodeError
             raise _UnreadableDatabaseError(f"{self.path}: {exc}") from exc
         # Check the shape TinyDB relies on, so a wrong-but-valid JSON file is reported as
         # corrupt instead of failing somewhere inside TinyDB.
@@ -165,9 +216,9 @@ class AtomicJSONStorage(Storage):
         if self.create_dirs:
             _make_private_dirs(directory)
         tmp = temp_path_for(self.path)
-        # O_TRUNC: a leftover of a crashed write is simply overwritten. Writes of one file
-        # never overlap: the store and the reminder index each hold a lock around a write.
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+        # A name of its own, created exclusively: no other write (of this process or another)
+        # can share it, and nothing planted there (a link) is followed.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
         fd = os.open(tmp, flags, FILE_MODE)
         try:
             with open(fd, "wb") as handle:
@@ -197,6 +248,14 @@ class Store(Protocol):
 
     def save(self, key: str, record: dict[str, Any]) -> None:
         """Store ``record`` as the user's record, replacing any previous one."""
+        ...
+
+    def update(
+        self, key: str, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]
+    ) -> dict[str, Any] | None:
+        """Load the user's record, apply ``change`` and save what it returns, with no other
+        change of that user's record in between; None from ``change`` writes nothing.
+        Returns the record as it is afterwards."""
         ...
 
     def delete(self, key: str) -> bool:
@@ -235,7 +294,8 @@ class UserStore:
         return self.users_dir / f"{validate_key(key)}{RECORD_SUFFIX}"
 
     def load(self, key: str) -> dict[str, Any] | None:
-        """Return the user's record, or None; raise CorruptRecordError for an unreadable file."""
+        """Return the user's record, or None; raise CorruptRecordError for an unreadable file
+        (OSError for a file the system will not let us read)."""
         path = self.path_for(key)
         try:
             with TinyDB(path, storage=AtomicJSONStorage) as db:
@@ -248,8 +308,14 @@ class UserStore:
 
     def save(self, key: str, record: dict[str, Any]) -> None:
         """Replace the user's record; it is on disk (fsynced) when this returns."""
-        path = self.path_for(key)
         _check_record(record)
+        self.update(key, lambda _: record)
+
+    def update(
+        self, key: str, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]
+    ) -> dict[str, Any] | None:
+        """Load, change and save the user's record under the user's lock (see Store)."""
+        path = self.path_for(key)
         storage = AtomicJSONStorage(path)
         with self._locks[hash(key) % LOCK_STRIPES]:
             # What TinyDB's Table.update would write, with one read of the file instead of
@@ -259,15 +325,22 @@ class UserStore:
                 database = storage.read() or {}
             except _UnreadableDatabaseError as exc:
                 raise CorruptRecordError(key, path) from exc
-            database[TABLE_NAME] = {str(DOC_ID): record}
+            document = database.get(TABLE_NAME, {}).get(str(DOC_ID))
+            before = None if document is None else dict(document)
+            record = change(before)
+            if record is None:
+                return before
+            database[TABLE_NAME] = {str(DOC_ID): _check_record(record)}
             storage.write(database)
+            return record
 
     def delete(self, key: str) -> bool:
-        """Remove the user's file and a leftover temp file; True if anything was removed."""
+        """Remove the user's file and any temp file of theirs; True if anything was removed."""
         path = self.path_for(key)
         with self._locks[hash(key) % LOCK_STRIPES]:
             removed = self._unlink_quietly(path)
-            removed |= self._unlink_quietly(temp_path_for(path))
+            for temp in list(_temp_files_of(path)):
+                removed |= self._unlink_quietly(temp)
             if removed:
                 _fsync_dir(self.users_dir)
         return removed
@@ -282,15 +355,20 @@ class UserStore:
             if _KEY_RE.fullmatch(key):
                 yield key
 
-    def cleanup_temp_files(self) -> int:
-        """Remove ``.*.tmp`` leftovers of crashed writes; return how many were removed."""
-        # Only safe while no save is running, which is why the app calls it once at start-up.
+    def cleanup_temp_files(self, older_than: float = TEMP_MAX_AGE) -> int:
+        """Remove ``.*.tmp`` leftovers of crashed writes older than ``older_than`` seconds (so
+        that a write in progress keeps its file); return how many were removed.
+
+        The bot calls it at start-up with 0, holding the data directory's lock: no write of
+        another process can be in progress then."""
         removed = 0
+        oldest = time.time() - older_than
         for entry in self._scan():
             if (
                 entry.name.startswith(".")
                 and entry.name.endswith(TEMP_SUFFIX)
                 and not entry.is_dir(follow_symlinks=False)
+                and (older_than <= 0 or entry.stat(follow_symlinks=False).st_mtime < oldest)
             ):
                 removed += self._unlink_quietly(entry.path)
         if removed:
@@ -336,6 +414,20 @@ class MemoryStore:
         with self._lock:
             self._records[key] = text
 
+    def update(
+        self, key: str, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]
+    ) -> dict[str, Any] | None:
+        """Change the user's record under the store's lock (see Store)."""
+        validate_key(key)
+        with self._lock:
+            text = self._records.get(key)
+            before = None if text is None else json.loads(text)
+            record = change(before)
+            if record is None:
+                return before
+            self._records[key] = _serialise_record(record)
+            return json.loads(self._records[key])
+
     def delete(self, key: str) -> bool:
         """Forget the user's record; True if there was one."""
         with self._lock:
@@ -347,7 +439,7 @@ class MemoryStore:
             snapshot = list(self._records)
         yield from snapshot
 
-    def cleanup_temp_files(self) -> int:
+    def cleanup_temp_files(self, older_than: float = TEMP_MAX_AGE) -> int:
         """Nothing to clean up in memory; always 0."""
         return 0
 
@@ -362,7 +454,7 @@ class ReminderIndex:
 
     def __init__(self, data_dir: str | os.PathLike[str]) -> None:
         _make_private_dirs(Path(data_dir))
-        self._storage = AtomicJSONStorage(Path(data_dir) / "reminders.json")
+        self._storage = AtomicJSONStorage(Path(data_dir) / "reminders.json", empty_is_missing=True)
         self._lock = threading.Lock()
 
     def set(self, key: str, days: list[str]) -> None:
@@ -385,3 +477,41 @@ class ReminderIndex:
 
     def _read(self) -> dict[str, list[str]]:
         return dict((self._storage.read() or {}).get("due", {}).get("1", {}))
+
+
+class DataDirLocked(Exception):
+    """Another process holds the data directory."""
+
+    def __init__(self, data_dir: Path, pid: str) -> None:
+        super().__init__(str(data_dir), pid)
+        self.data_dir = data_dir
+        self.pid = pid
+
+
+class DataDirLock:
+    """One process per data directory: an exclusive lock on ``<data_dir>/bot.lock``, held for
+    as long as the process runs (the system releases it however the process ends)."""
+
+    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+        self.data_dir = Path(data_dir)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, writing this process's id in the file; DataDirLocked if taken."""
+        _make_private_dirs(self.data_dir)
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(self.data_dir / LOCK_NAME, flags, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise DataDirLocked(self.data_dir, holder) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the lock
+            self._fd = None

@@ -84,6 +84,9 @@ MODULES = {
 }
 # Templates rendered with a context of their own, by the tests named here.
 RENDERED_ELSEWHERE = {
+    "data_dir_locked": "tests/test_storage_faults.py",
+    "disk_full": "tests/test_storage_faults.py",
+    "failed": "tests/test_storage_faults.py",
     "answers_file_error": "tests/test_estimate_command.py",
     "check_report": "tests/test_webhook.py",
     "export": "tests/test_conversation.py",

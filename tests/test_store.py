@@ -6,6 +6,9 @@ import inspect
 import json
 import os
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,11 +17,15 @@ import pytest
 from tinydb import TinyDB
 
 from bot.store import (
+    TEMP_MAX_AGE,
     AtomicJSONStorage,
     CorruptRecordError,
+    DataDirLock,
+    DataDirLocked,
     MemoryStore,
     Store,
     UserStore,
+    temp_path_for,
 )
 
 NESTED_RECORD: dict[str, Any] = {
@@ -234,10 +241,13 @@ def test_storage_creates_missing_dirs_private(tmp_path: Path) -> None:
     assert storage.read() == {"t": {"1": {"a": 1}}}
 
 
-def test_storage_reads_empty_file_as_none(tmp_path: Path) -> None:
+def test_an_empty_file_is_unreadable_unless_the_storage_takes_it_as_missing(tmp_path: Path):
+    # No write of ours leaves a zero-byte file: a user's is damage, reported, never overwritten.
     path = tmp_path / "db.json"
     path.write_bytes(b"")
-    assert AtomicJSONStorage(path).read() is None
+    with pytest.raises(ValueError, match="empty"):
+        AtomicJSONStorage(path).read()
+    assert AtomicJSONStorage(path, empty_is_missing=True).read() is None  # the reminder index
 
 
 def test_file_is_compact_utf8_json_readable_by_stdlib_and_tinydb(disk: UserStore) -> None:
@@ -277,21 +287,33 @@ def test_failed_write_keeps_old_file_and_leaves_no_temp(
     assert user_files(disk) == ["u1.json"]
 
 
-def test_leftover_temp_file_of_a_crash_is_overwritten_by_the_next_save(disk: UserStore) -> None:
+def test_a_leftover_temp_file_of_a_crash_never_gets_in_the_way(disk: UserStore) -> None:
     disk.save("u1", {"a": 1})
-    leftover = disk.users_dir / ".u1.json.tmp"
+    leftover = temp_path_for(disk.path_for("u1"))
     leftover.write_bytes(b'{"case":{"1":{"half')
-    disk.save("u1", {"a": 2})
+    disk.save("u1", {"a": 2})  # a name of its own: the leftover is neither used nor read
     assert disk.load("u1") == {"a": 2}
+    assert user_files(disk) == sorted([leftover.name, "u1.json"])
+    assert disk.cleanup_temp_files(older_than=0) == 1
     assert user_files(disk) == ["u1.json"]
 
 
-def test_temp_file_is_never_followed_as_a_symlink(disk: UserStore, tmp_path: Path) -> None:
+def test_every_write_has_a_temporary_file_of_its_own(disk: UserStore) -> None:
+    names = {temp_path_for(disk.path_for("u1")).name for _ in range(100)}
+    assert len(names) == 100
+    assert all(n.startswith(".u1.json.") and n.endswith(".tmp") for n in names)
+
+
+def test_temp_file_is_never_followed_as_a_symlink(
+    disk: UserStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     disk.save("u1", {"a": 1})
     outside = tmp_path / "outside.txt"
     outside.write_text("not yours")
-    (disk.users_dir / ".u1.json.tmp").symlink_to(outside)
-    with pytest.raises(OSError):
+    # Make the next temporary name a known one, and plant a link there.
+    monkeypatch.setattr("bot.store.secrets.token_hex", lambda n: "planted")
+    (disk.users_dir / ".u1.json.planted.tmp").symlink_to(outside)
+    with pytest.raises(FileExistsError):  # created exclusively: never opened through the link
         disk.save("u1", {"a": 2})
     assert outside.read_text() == "not yours"
     assert disk.load("u1") == {"a": 1}
@@ -320,10 +342,16 @@ def test_cleanup_temp_files_removes_leftovers(disk: UserStore) -> None:
     assert sorted(user_files(reopened)) == sorted([*leftovers, "notes.txt", "u1.json"])
     assert sorted(reopened.keys()) == ["u1"]  # temp files are never reported as users
 
-    assert reopened.cleanup_temp_files() == 2
+    # By default only files too old to belong to a write in progress are removed.
+    assert reopened.cleanup_temp_files() == 0
+    old = time.time() - TEMP_MAX_AGE - 1
+    os.utime(reopened.users_dir / leftovers[0], (old, old))
+    assert reopened.cleanup_temp_files() == 1
+    # At start-up, holding the data directory's lock, every leftover goes.
+    assert reopened.cleanup_temp_files(older_than=0) == 1
     assert user_files(reopened) == ["notes.txt", "u1.json"]
     assert reopened.load("u1") == {"a": 1}
-    assert reopened.cleanup_temp_files() == 0
+    assert reopened.cleanup_temp_files(older_than=0) == 0
 
 
 def test_delete_removes_only_that_users_temp_files(disk: UserStore) -> None:
@@ -464,3 +492,75 @@ def test_keys_ignores_foreign_entries(disk: UserStore) -> None:
     (disk.users_dir / "readme.txt").write_text("x")
     (disk.users_dir / "dir.json").mkdir()
     assert sorted(disk.keys()) == ["u1"]
+
+
+# -- faults that must be reported, never followed or overwritten --------------------------------
+
+
+@pytest.mark.parametrize(
+    "plant",
+    ["symlink", "directory", "empty", "nan", "deep"],
+)
+def test_what_is_not_a_record_of_ours_is_corrupt_and_left_alone(
+    disk: UserStore, tmp_path: Path, plant: str
+) -> None:
+    path = disk.path_for("u1")
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"case": {"1": {"secret": "someone else"}}}')
+    if plant == "symlink":
+        path.symlink_to(outside)
+    elif plant == "directory":
+        path.mkdir()
+    elif plant == "empty":
+        path.write_bytes(b"")
+    elif plant == "nan":
+        path.write_bytes(b'{"case": {"1": {"case": {}, "x": NaN}}}')
+    else:
+        path.write_bytes(b'{"case": {"1": {"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}}")
+    before = os.lstat(path)
+    with pytest.raises(CorruptRecordError):
+        disk.load("u1")
+    with pytest.raises(CorruptRecordError):
+        disk.save("u1", {"fresh": True})
+    after = os.lstat(path)
+    assert (after.st_mode, after.st_size, after.st_mtime_ns) == (
+        before.st_mode,
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    assert "someone else" in outside.read_text()  # a link's target is never read or replaced
+
+
+@pytest.mark.parametrize("store", ["disk", "memory"])
+def test_update_changes_the_record_in_one_step_or_not_at_all(tmp_path: Path, store: str) -> None:
+    chosen: Store = UserStore(tmp_path) if store == "disk" else MemoryStore()
+    assert chosen.update("u1", lambda record: None) is None  # nothing written
+    assert chosen.load("u1") is None
+    assert chosen.update("u1", lambda record: {"n": 1}) == {"n": 1}
+    assert chosen.update("u1", lambda record: {"n": record["n"] + 1}) == {"n": 2}
+    with pytest.raises(ZeroDivisionError):
+        chosen.update("u1", lambda record: {"n": 1 / 0})
+    assert chosen.load("u1") == {"n": 2}
+
+
+def test_a_second_process_cannot_take_the_data_directory(tmp_path: Path) -> None:
+    first = DataDirLock(tmp_path)
+    first.acquire()
+    code = (
+        "import sys; from bot.store import DataDirLock, DataDirLocked\n"
+        "try:\n    DataDirLock(sys.argv[1]).acquire()\n"
+        "except DataDirLocked as e:\n    print(e.pid); sys.exit(3)\n"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert other.returncode == 3 and other.stdout.strip() == str(os.getpid())
+    first.release()
+    again = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert again.returncode == 0
+    with pytest.raises(DataDirLocked):  # a second lock in one process is refused too
+        held = DataDirLock(tmp_path)
+        held.acquire()
+        DataDirLock(tmp_path).acquire()

@@ -311,7 +311,7 @@ def test_record_on_disk_is_json_with_the_update_id(bot, tmp_path):
 
     run(chat())
     record = json.loads((tmp_path / "users" / f"{USER}.json").read_text())["case"]["1"]
-    assert record["last_update_id"] == bot.offset - 1
+    assert record["recent_updates"][-1] == bot.offset - 1
 
 
 def test_a_long_call_script_is_split_into_valid_messages_and_offered_as_a_file(bot):
