@@ -79,6 +79,10 @@ class Case:
     """The clinic being added or changed: its id, where the form is, what was said so far."""
     chosen_clinic: int | None = None
     """Id of the clinic chosen in /clinics: its prices are the estimate's."""
+    held: dict[str, Any] | None = None
+    """A typed answer held back until the user says it was meant for the current question
+    (it looked like the previous answer sent again): {"question": id, "text": what was typed};
+    "text" None once the user said it was sent again (not asked twice for that question)."""
 
     def values(self) -> dict[str, Any]:
         """Question id -> stored value."""
@@ -129,6 +133,11 @@ def _check_shape(data: Mapping[str, Any]) -> None:
             raise MalformedCase(name)
     if not isinstance(data.get("chosen_clinic"), int | None):
         raise MalformedCase("chosen_clinic")
+    held = data.get("held")
+    if held is not None and not (
+        isinstance(held, dict) and isinstance(held.get("question"), str) and "text" in held
+    ):
+        raise MalformedCase("held")
 
 
 def progress(flow: Flow, case: Case, question_id: str | None = None) -> tuple[int, int] | None:

@@ -44,6 +44,8 @@ class Turn:
     reminder_days: list[str] | None = None
     failed: bool = False
     """Nothing could be applied (a storage fault, a bug): a redelivery may try again."""
+    repeated: bool = False
+    """The update was applied before (a redelivery): the replies show where the user is."""
 
 
 class Conversation:
@@ -154,7 +156,7 @@ class Conversation:
             log.info(
                 "update %s already applied for user %s: showing where they are", update_id, key
             )
-            return Turn(outcome.replies)
+            return Turn(outcome.replies, repeated=True)
         if outcome.erase:
             self.store.delete(key)
             log.info("user %s erased their data", key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -179,6 +179,9 @@ class Turn:
         self.changed = False
         self.erase = False
         self.replies: list[Reply] = []
+        self.was_confirming: str | None = None
+        self.acknowledged: dict[str, Any] | None = None
+        """A typed answer saved this turn: the next question says so first."""
 
     @property
     def mode(self) -> Mode:
@@ -195,8 +198,10 @@ class Turn:
         if crisis is not None:
             self.crisis(crisis)
             return Outcome(self.case, self.replies, changed=False)
+        self.was_confirming = self.case.confirming
         if self.case.confirming and not isinstance(event, Confirm | DeliverDue):
             self.case.confirming = None  # anything the user does cancels the question
+            self.case.held = None
             self.changed = True
         self.dispatch(event)
         return Outcome(self.case, self.replies, self.changed, self.erase)
@@ -275,8 +280,10 @@ class Turn:
             **header | dict(mode.header(question)),
             saved=saved["value"] if saved else None,
             error=error and {"code": error.code, **error.details},
+            acknowledged=self.acknowledged,
             answers=self.answers_with_drafts(),
         )
+        self.acknowledged = None
 
     def answers_with_drafts(self) -> dict[str, Any]:
         """The answers, with what was said on the call or of the clinic being entered."""
@@ -412,8 +419,57 @@ class Turn:
         question = mode.question()
         if question is None:
             mode.idle()
+        elif (earlier := self.sent_again(question, text)) is not None:
+            self.hold(question, earlier, text)
         else:
             self.answer(question, text, typed=True)
+
+    def sent_again(self, question: Question, text: str) -> Question | None:
+        """The question just answered, if `text` looks like that answer sent again (its reply
+        lost, say) rather than an answer to `question`: typed within a few minutes, the same
+        figure. Asked only once: typed again after the question, it is taken."""
+        if self.case.mode != ASKING or self.was_confirming == RESENT or not self.case.log:
+            return None
+        if self.case.held == {"question": question.id, "text": None}:
+            return None  # asked already: what is typed now is meant for this question
+        last = self.case.log[-1]
+        earlier = self.flow.get(last.get("question", ""))
+        if earlier is None or earlier.id == question.id or earlier.kind not in FIGURES:
+            return None
+        if question.kind not in FIGURES or last.get("value") in (None, UNKNOWN, 0, "0.00", "0"):
+            return None  # nothing, twice in a row, is common and harmless
+        when = datetime.fromisoformat(last["at"])
+        if datetime.fromisoformat(self.now) - when > RESENT_WINDOW:
+            return None
+        try:
+            same = self.parse(earlier, text, typed=True) == last["value"]
+            self.parse(question, text, typed=True)  # and it would do for this question too
+        except (ParseError, _NotOffered):
+            return None
+        return earlier if same else None
+
+    def hold(self, question: Question, earlier: Question, text: str) -> None:
+        """Ask which question the text was for before saving it."""
+        self.case.held = {"question": question.id, "text": text}
+        names = {"question": question.id, "earlier": earlier.id}
+        self.ask_to_confirm(
+            RESENT, labels=names, value=self.values()[earlier.id], answers=self.values(), **names
+        )
+
+    def confirm_resent(self, confirmed: bool) -> None:
+        held, self.case.held = self.case.held, None
+        self.case.confirming = None
+        self.changed = True
+        question = self.mode.question()
+        if held is None or question is None or question.id != held["question"]:
+            self.closed()
+            return
+        if confirmed:
+            self.answer(question, held["text"], typed=True)
+            return
+        self.case.held = {"question": question.id, "text": None}  # not asked again
+        self.show("resent_kept", question=question.id)
+        self.mode.resume()
 
     def press(self, press: Press) -> None:
         action = self.mode.actions().get(press)
@@ -481,7 +537,12 @@ class Turn:
             return
         mode = self.mode
         mode.store(question, value)
-        if not typed:
+        if self.case.held is not None:
+            self.case.held = None
+            self.changed = True
+        if typed:
+            self.acknowledged = {"question": question.id, "value": value}
+        else:
             context = {
                 "question": question.id,
                 "value": value,
@@ -555,22 +616,32 @@ class Turn:
             return
         self.ask_to_confirm("reset")
 
-    def ask_to_confirm(self, what: str, name: str | None = None, **context: Any) -> None:
-        """Ask yes or no before doing `what`, with the messages and labels named `name`."""
+    def ask_to_confirm(
+        self,
+        what: str,
+        name: str | None = None,
+        *,
+        labels: Mapping[str, Any] | None = None,
+        **context: Any,
+    ) -> None:
+        """Ask yes or no before doing `what`, with the messages and labels named `name` (the
+        labels given `labels`)."""
         name = name or what
         self.case.confirming = what
         self.changed = True
         self.show(
             f"{name}_confirm",
             buttons=[
-                Button(Confirm(what, "yes"), f"{name}_yes"),
-                Button(Confirm(what, "no"), f"{name}_no"),
+                Button(Confirm(what, "yes"), f"{name}_yes", labels or {}),
+                Button(Confirm(what, "no"), f"{name}_no", labels or {}),
             ],
             **context,
         )
 
     def confirm(self, what: str, confirmed: bool) -> None:
-        if what.startswith(REMOVING):
+        if what == RESENT:
+            self.confirm_resent(confirmed)
+        elif what.startswith(REMOVING):
             clinic_editing.confirm_remove(self, what, confirmed)
         elif what == "delete":
             self.confirm_delete(confirmed)
@@ -623,6 +694,12 @@ class Turn:
         else:
             self.show("delete_cancelled")
 
+
+RESENT = "resent"
+"""What is confirmed when a typed answer looks like the previous one sent again."""
+RESENT_WINDOW = timedelta(minutes=10)
+FIGURES = (Kind.MONEY, Kind.PERCENT, Kind.COUNT)
+"""Answers typed as figures: the same figure for two questions in a row is worth a question."""
 
 MENU: dict[str, Callable[[Turn], None]] = {
     "begin": lambda turn: turn.mode.carry_on(),

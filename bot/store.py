@@ -151,6 +151,33 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
+def write_atomically(path: Path, payload: bytes, *, create_dirs: bool = True) -> None:
+    """Put ``payload`` at ``path`` (mode 0600) all at once: written to a fsynced temporary file
+    of its own, renamed over the target, the directory fsynced. After a crash the file holds
+    the old content or the new, never a mix."""
+    directory = path.parent
+    if create_dirs:
+        _make_private_dirs(directory)
+    tmp = temp_path_for(path)
+    # A name of its own, created exclusively: no other write (of this process or another)
+    # can share it, and nothing planted there (a link) is followed.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(tmp, flags, FILE_MODE)
+    try:
+        with open(fd, "wb") as handle:
+            # The umask may have removed bits from FILE_MODE; set it exactly.
+            os.fchmod(handle.fileno(), FILE_MODE)
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(directory)
+
+
 class AtomicJSONStorage(Storage):
     """TinyDB storage that replaces the whole file atomically on every write."""
 
@@ -211,28 +238,7 @@ class AtomicJSONStorage(Storage):
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """Write ``data`` to a fsynced temp file, then atomically replace the target with it."""
         # Serialise first: a non-JSON-able value must fail before anything touches the disk.
-        payload = _dumps(data).encode("utf-8")
-        directory = self.path.parent
-        if self.create_dirs:
-            _make_private_dirs(directory)
-        tmp = temp_path_for(self.path)
-        # A name of its own, created exclusively: no other write (of this process or another)
-        # can share it, and nothing planted there (a link) is followed.
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        fd = os.open(tmp, flags, FILE_MODE)
-        try:
-            with open(fd, "wb") as handle:
-                # The umask may have removed bits from FILE_MODE; set it exactly.
-                os.fchmod(handle.fileno(), FILE_MODE)
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(directory)
+        write_atomically(self.path, _dumps(data).encode("utf-8"), create_dirs=self.create_dirs)
 
     def close(self) -> None:
         """Nothing to release: no file handle is kept open between operations."""

@@ -2,7 +2,7 @@
 
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -36,7 +36,7 @@ from bot.engine import (
     handle,
 )
 from bot.render import Renderer
-from tests.support.engine_chat import FLOW, NOW, Chat, progress_at, typed_at, walk, walk_to
+from tests.support.engine_chat import FLOW, NOW, Chat, progress_at, say_at, walk, walk_to
 
 SPRAVATO_COINSURANCE = {
     "treatment": "spravato",
@@ -139,7 +139,7 @@ def test_questions_that_do_not_apply_are_skipped(changes, skipped, asked):
     script = {**SPRAVATO_COINSURANCE, **changes}
     while chat.asking:
         seen.append(chat.asking)
-        chat.say(typed_at(chat.asking, script))
+        say_at(chat, chat.asking, script)
     assert chat.reply("summary")
     assert not skipped & set(seen)
     assert asked <= set(seen)
@@ -261,7 +261,7 @@ def test_bad_input_is_explained_and_changes_nothing(question, typed, code):
     chat = Chat()
     chat.begin()
     while chat.asking != question:
-        chat.say(typed_at(chat.asking, SPRAVATO_COINSURANCE))
+        say_at(chat, chat.asking, SPRAVATO_COINSURANCE)
     saved = chat.case.to_dict()
     chat.say(typed)
     assert not chat.changed
@@ -274,7 +274,7 @@ def test_more_than_names_the_limit():
     chat = Chat()
     chat.begin()
     while chat.asking != "deductible_met":
-        chat.say(typed_at(chat.asking, SPRAVATO_COINSURANCE))
+        say_at(chat, chat.asking, SPRAVATO_COINSURANCE)
     chat.say("2000")
     error = chat.last.context["error"]
     assert (error["other"], str(error["limit"])) == ("deductible", "1500.00")
@@ -385,7 +385,7 @@ def test_a_suggestion_button_for_a_typed_question_is_validated_too():
     chat = Chat()
     chat.begin()
     while chat.asking != "sessions":
-        chat.say(typed_at(chat.asking, SPRAVATO_COINSURANCE))
+        say_at(chat, chat.asking, SPRAVATO_COINSURANCE)
     assert [b.press.value for b in chat.last.buttons if b.label == "suggestion"] == ["8"]
     (reply,) = chat.send(Answer("sessions", "9999"))
     assert reply.template == "closed"
@@ -406,7 +406,7 @@ def test_callback_data_fits_telegram_limit_for_every_button():
     seen = []
     while chat.asking:
         seen += [b.press.data for r in chat.replies for b in r.buttons]
-        chat.say(typed_at(chat.asking, SPRAVATO_COINSURANCE))
+        say_at(chat, chat.asking, SPRAVATO_COINSURANCE)
     seen += [b.press.data for r in chat.send(Review()) for b in r.buttons]
     assert seen and max(len(d.encode()) for d in seen) <= 64
 
@@ -813,3 +813,69 @@ def test_every_command_has_a_menu_description_and_every_description_a_command():
     from bot.render import Renderer
 
     assert [name for name, _ in Renderer().commands()] == list(COMMANDS)
+
+
+# -- a typed answer sent again --------------------------------------------------------------------
+
+
+def test_a_typed_answer_is_acknowledged_with_the_next_question():
+    chat = Chat()
+    chat.begin()
+    walk_to(chat, "deductible", {"plan_type": "ppo"})
+    chat.say("$1,500")
+    assert chat.last.context["acknowledged"] == {"question": "deductible", "value": "1500.00"}
+    assert Renderer().render(chat.last, "text").text.startswith("✓ Saved: Deductible, $1,500\n")
+
+
+def test_the_same_figure_sent_again_is_held_until_the_user_says_what_it_was_for():
+    chat = Chat()
+    chat.begin()
+    walk_to(chat, "deductible", {"plan_type": "ppo"})
+    chat.say("$1,500")
+    chat.say("1500")  # the reply seemed lost: sent again
+    assert chat.last.template == "resent_confirm" and chat.asking is None
+    assert "deductible_met" not in chat.answers()
+    text = Renderer().render(chat.last, "text").text
+    assert 'You answered $1,500 to "What is your yearly deductible?"' in text
+    labels = [Renderer().label(b) for b in chat.last.buttons]
+    assert labels == ["Yes, it is my answer here", "No, I sent it again"]
+    # Sent again: nothing is saved, the question comes back, and is not held a second time.
+    chat.tap("resent_no")
+    assert chat.reply("resent_kept") and chat.asking == "deductible_met"
+    assert "deductible_met" not in chat.answers()
+    chat.say("1500")
+    assert chat.answers()["deductible_met"] == "1500.00"
+
+
+def test_the_same_figure_meant_for_the_question_is_saved_on_yes():
+    chat = Chat()
+    chat.begin()
+    walk_to(chat, "deductible", {"plan_type": "ppo"})
+    chat.say("$1,500")
+    chat.say("$1,500")
+    chat.tap("resent_yes")
+    assert chat.answers()["deductible_met"] == "1500.00" and chat.case.held is None
+    assert chat.asking == "cost_sharing"
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "minutes", "held"),
+    [
+        ("$1,500", "$1,500", 2, True),
+        ("$1,500", "$1,500", 11, False),  # minutes later: an answer of its own
+        ("$1,500", "$1,200", 1, False),  # another figure
+        ("0", "0", 1, False),  # nothing, twice: common and harmless
+    ],
+)
+def test_only_the_same_figure_within_minutes_is_held(first, again, minutes, held):
+    chat = Chat()
+    chat.begin()
+    walk_to(chat, "deductible", {"plan_type": "ppo", "deductible": first})
+    chat.say(first)
+    chat.now = NOW + timedelta(minutes=minutes)
+    if first == "0":  # nothing met of the maximum, then a price of $0 (a free first session)
+        walk_to(chat, "oop_met", {"oop_max": "4000", "network": "in"})
+        chat.say(first)
+        assert chat.asking == "price_per_session"
+    chat.say(again)
+    assert (chat.last.template == "resent_confirm") is held

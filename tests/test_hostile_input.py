@@ -76,7 +76,7 @@ from telegram import Update
 from bot.calls import AUTHORIZATION, CALL_DETAILS, form_of
 from bot.channels.telegram import TelegramChannel
 from bot.conversation import Conversation
-from bot.events import MENU_ITEMS, decode
+from bot.events import MENU_ITEMS, Confirm, decode
 from bot.flow import UNKNOWN, YES_NO, Flow, Kind, Question
 from bot.reminders import KINDS
 from bot.render import Renderer
@@ -279,8 +279,10 @@ def answer_as_asked(h: Harness, question: str, answers: dict[str, str], user: in
     answer = answer_for(FLOW[question], answers)
     if FLOW[question].kind == Kind.CHOICE or answer == UNKNOWN:
         h.press(f"a:{question}:{answer}", user)
-    else:
-        h.text(answer, user)
+        return
+    h.text(answer, user)
+    if "Was that meant for this question?" in h.fake.last_text(user):  # the same figure again
+        h.press(Confirm("resent", "yes").data, user)
 
 
 def build_states(h: Harness) -> dict[str, State]:

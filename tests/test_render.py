@@ -84,6 +84,7 @@ MODULES = {
 }
 # Templates rendered with a context of their own, by the tests named here.
 RENDERED_ELSEWHERE = {
+    "resent_kept": "tests/test_engine.py",
     "data_dir_locked": "tests/test_storage_faults.py",
     "disk_full": "tests/test_storage_faults.py",
     "failed": "tests/test_storage_faults.py",
@@ -166,6 +167,8 @@ class Chat:
             if self.asking in (None, question) or self.asking not in FLOW:
                 break
             self.send(Text(answer_for(FLOW[self.asking], {})))
+            if self.last[-1].template == "resent_confirm":  # the same figure again: it is
+                self.send(Confirm("resent", "yes"))
         for number, attempt in enumerate(attempts, start=1):
             assert self.asking == question, (question, self.last)
             self.send(Text(attempt) if isinstance(attempt, str) else attempt)
@@ -613,7 +616,12 @@ def test_user_text_is_escaped_in_html_and_verbatim_in_text(chats: dict[str, Chat
     network = [r for r in chat.of("question") if r.context["question"] == "network"]
     saved = [r for r in chat.of("question") if r.context["saved"] == NASTY_NAME]
     assert lists and network and saved
-    for reply, count in [*((r, 3) for r in lists), *((r, 1) for r in network + saved)]:
+
+    def in_question(reply: Reply) -> int:
+        """Once as asked or saved, and once more where the answer just typed is acknowledged."""
+        return 1 + ((reply.context["acknowledged"] or {}).get("value") == NASTY_NAME)
+
+    for reply, count in [*((r, 3) for r in lists), *((r, in_question(r)) for r in network + saved)]:
         html = html_of(reply)
         assert html.count(str(escape(NASTY_NAME))) == count, html
         assert "&lt;b&gt;&amp;*_" in html

@@ -34,7 +34,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.channels import webhook
 from bot.channels.delivery import with_retries
@@ -50,6 +50,7 @@ from bot.engine import (
     command,
     decode,
 )
+from bot.inbox import Inbox, KeepingRequest
 from bot.reminders import due_at
 from bot.render import Keyboard, Renderer, split_message
 
@@ -63,9 +64,13 @@ CONFLICT_LOG_INTERVAL = 60.0
 class TelegramChannel:
     """Translates between Telegram updates and the conversation."""
 
-    def __init__(self, conversation: Conversation, renderer: Renderer) -> None:
+    def __init__(
+        self, conversation: Conversation, renderer: Renderer, inbox: Inbox | None = None
+    ) -> None:
+        """`inbox`: where fetched updates are kept until handled (none: they are not kept)."""
         self.conversation = conversation
         self.renderer = renderer
+        self.inbox = inbox
         self._groups_told: set[int] = set()
         self._conflict_warned_at: float | None = None
 
@@ -86,11 +91,17 @@ class TelegramChannel:
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
             .post_init(self.post_init)
-            .concurrent_updates(PerUserOrder())
+            .concurrent_updates(
+                PerUserOrder(on_done=self.inbox.done if self.inbox is not None else None)
+            )
             .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3))
         )
         if request is not None:
             builder = builder.request(request)
+        if self.inbox is not None:
+            # Connection pool of 1, as python-telegram-bot's own getUpdates request has.
+            fetching = get_updates_request or HTTPXRequest(connection_pool_size=1)
+            get_updates_request = KeepingRequest(fetching, self.inbox)
         if get_updates_request is not None:
             builder = builder.get_updates_request(get_updates_request)
         app = builder.build()
@@ -112,6 +123,13 @@ class TelegramChannel:
         index = self.conversation.reminder_index
         for key, days in index.items() if index is not None else ():
             self.schedule(key, days, fresh=True)
+        left = self.inbox.left_over() if self.inbox is not None else []
+        if left:
+            log.info("handling %d updates fetched before the last stop", len(left))
+        for data in left:
+            update = Update.de_json(data, app.bot)
+            if update is not None:
+                await app.update_queue.put(update)
 
     async def private_only(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Outside private chats, say once where the bot works, and stop there."""
@@ -153,15 +171,18 @@ class TelegramChannel:
         """Apply one event for the user who sent the update, then send the replies."""
         key = str(update.effective_user.id)
         turn = await asyncio.to_thread(self.conversation.turn, key, event, update.update_id)
-        if turn.replies:  # none for an update that was already applied: it was answered then
-            await self.deliver(update, turn.replies)
+        if turn.replies:  # none for an update this process has answered already
+            # A button pressed before a restart was answered then (its answer can only fail).
+            await self.deliver(update, turn.replies, answer_press=not turn.repeated)
         if turn.reminder_days is not None:
             self.schedule(key, turn.reminder_days)
 
-    async def deliver(self, update: Update, replies: list[Reply]) -> None:
+    async def deliver(
+        self, update: Update, replies: list[Reply], *, answer_press: bool = True
+    ) -> None:
         """Send replies: notices answer the button press; an answer edits the pressed message."""
         query = update.callback_query
-        if query is not None:
+        if query is not None and answer_press:
             notices = [self.renderer.render(r, "text").text for r in replies if r.notice]
             await _quietly(query.answer(text=notices[0] if notices else None))
         for reply in replies:
@@ -285,4 +306,5 @@ def run(channel: TelegramChannel, settings: Settings) -> None:
         secret=settings.webhook_secret,
         listen=settings.webhook_listen,
         port=settings.webhook_port,
+        inbox=channel.inbox,
     )

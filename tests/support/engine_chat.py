@@ -82,14 +82,22 @@ def typed_at(question: str, answers: dict[str, str]) -> str:
 def walk(chat: Chat, answers: dict[str, str]) -> None:
     """Answer each asked question (typed) from `answers`, or with the default of its kind."""
     while (question := chat.asking) is not None:
-        chat.say(typed_at(question, answers))
+        say_at(chat, question, answers)
 
 
 def walk_to(chat: Chat, question: str, answers: dict[str, str]) -> None:
     """Answer what the flow asks, from `answers` or by default, until it asks `question`."""
     while chat.asking not in (None, question):
-        chat.say(typed_at(chat.asking, answers))
+        say_at(chat, chat.asking, answers)
     assert chat.asking == question
+
+
+def say_at(chat: Chat, question: str, answers: dict[str, str]) -> None:
+    """Type the answer to `question`; asked whether the same figure as the previous answer was
+    meant for it, say yes."""
+    chat.say(typed_at(question, answers))
+    if chat.last.template == "resent_confirm":
+        chat.tap("resent_yes")
 
 
 def progress_at(question: str, answers: dict) -> tuple[int, int]:
