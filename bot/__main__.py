@@ -81,9 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         if not settings.token:
             parser.error("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
         from bot.channels.telegram import TelegramChannel, run
-        from bot.inbox import Inbox
 
-        run(TelegramChannel(conversation, renderer, Inbox(settings.data_dir)), settings)
+        run(TelegramChannel(conversation, renderer), settings)
         return 0
 
     from bot.channels.terminal import TerminalChannel

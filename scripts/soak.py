@@ -83,6 +83,7 @@ MUST_BE_ZERO = (
 
 _PROGRESS_RE = re.compile(r"^Question (\d+) of (\d+)$", re.MULTILINE)
 _RESUME_RE = re.compile(r"^Continue at question (\d+) of (\d+)$")
+SAVED = "✓ Saved: "
 _MARKER_RE = re.compile(r"U(\d+)X")
 WRITES = frozenset({"sendmessage", "editmessagetext", "senddocument"})
 
@@ -271,7 +272,11 @@ def shown_question(message: dict[str, Any]) -> Shown | None:
     if progress is None or len(asked) != 1:
         return None
     (question,) = asked
-    return Shown(question, int(progress[1]), refused=bool(text[: progress.start()].strip()))
+    # Before the progress line: the answer just typed, acknowledged ("✓ Saved: ..."), or why
+    # what was typed was refused.
+    before = [line for line in text[: progress.start()].splitlines() if line.strip()]
+    refused = any(not line.startswith(SAVED) for line in before)
+    return Shown(question, int(progress[1]), refused=refused)
 
 
 def is_summary(text: str) -> bool:

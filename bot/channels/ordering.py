@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
@@ -19,25 +19,12 @@ from telegram.ext import BaseUpdateProcessor
 class PerUserOrder(BaseUpdateProcessor):
     """Run updates concurrently across users and in order for each user."""
 
-    def __init__(
-        self,
-        max_concurrent_updates: int = 256,
-        on_done: Callable[[int], None] | None = None,
-    ) -> None:
-        """`on_done(update_id)` is called once each update has been handled (bot/inbox.py)."""
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._queued: Counter[int] = Counter()
-        self._on_done = on_done
 
     async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
-        try:
-            await self._in_order(update, coroutine)
-        finally:
-            if self._on_done is not None and isinstance(update, Update):
-                self._on_done(update.update_id)
-
-    async def _in_order(self, update: object, coroutine: Awaitable) -> None:
         """Wait for the user's earlier updates (asyncio locks are first come, first served)."""
         user = _user_of(update)
         if user is None:

@@ -34,7 +34,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.channels import webhook
 from bot.channels.delivery import with_retries
@@ -50,7 +50,6 @@ from bot.engine import (
     command,
     decode,
 )
-from bot.inbox import Inbox, KeepingRequest
 from bot.reminders import due_at
 from bot.render import Keyboard, Renderer, split_message
 
@@ -64,13 +63,9 @@ CONFLICT_LOG_INTERVAL = 60.0
 class TelegramChannel:
     """Translates between Telegram updates and the conversation."""
 
-    def __init__(
-        self, conversation: Conversation, renderer: Renderer, inbox: Inbox | None = None
-    ) -> None:
-        """`inbox`: where fetched updates are kept until handled (none: they are not kept)."""
+    def __init__(self, conversation: Conversation, renderer: Renderer) -> None:
         self.conversation = conversation
         self.renderer = renderer
-        self.inbox = inbox
         self._groups_told: set[int] = set()
         self._conflict_warned_at: float | None = None
 
@@ -91,17 +86,11 @@ class TelegramChannel:
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
             .post_init(self.post_init)
-            .concurrent_updates(
-                PerUserOrder(on_done=self.inbox.done if self.inbox is not None else None)
-            )
+            .concurrent_updates(PerUserOrder())
             .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3))
         )
         if request is not None:
             builder = builder.request(request)
-        if self.inbox is not None:
-            # Connection pool of 1, as python-telegram-bot's own getUpdates request has.
-            fetching = get_updates_request or HTTPXRequest(connection_pool_size=1)
-            get_updates_request = KeepingRequest(fetching, self.inbox)
         if get_updates_request is not None:
             builder = builder.get_updates_request(get_updates_request)
         app = builder.build()
@@ -123,13 +112,6 @@ class TelegramChannel:
         index = self.conversation.reminder_index
         for key, days in index.items() if index is not None else ():
             self.schedule(key, days, fresh=True)
-        left = self.inbox.left_over() if self.inbox is not None else []
-        if left:
-            log.info("handling %d updates fetched before the last stop", len(left))
-        for data in left:
-            update = Update.de_json(data, app.bot)
-            if update is not None:
-                await app.update_queue.put(update)
 
     async def private_only(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Outside private chats, say once where the bot works, and stop there."""
@@ -306,5 +288,4 @@ def run(channel: TelegramChannel, settings: Settings) -> None:
         secret=settings.webhook_secret,
         listen=settings.webhook_listen,
         port=settings.webhook_port,
-        inbox=channel.inbox,
     )

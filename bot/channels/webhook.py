@@ -24,7 +24,6 @@ import signal
 import sys
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
 from urllib.parse import urlsplit
 
 import tornado.web
@@ -33,8 +32,6 @@ from telegram.ext import Application, ExtBot
 from tornado.httpserver import HTTPServer
 from tornado.httputil import HTTPServerRequest
 from tornado.iostream import StreamClosedError
-
-from bot.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +53,6 @@ class Hook:
     secret: str | None
     bot: Bot
     queue: asyncio.Queue
-    inbox: Inbox | None = None
-    """Where an update is kept until handled (bot/inbox.py), before it is answered 200."""
 
     def refusal(self, request: HTTPServerRequest) -> HTTPStatus | None:
         """Why the request is refused, from its path and headers only; None if it is not."""
@@ -72,11 +67,6 @@ class Hook:
         update = parse_update(body, self.bot)
         if update is None:
             return False
-        if self.inbox is not None:
-            try:
-                await asyncio.to_thread(self.inbox.keep, [update.to_dict()])
-            except OSError as error:  # handled anyway: the user is told nothing was saved
-                log.error("inbox: an update could not be kept: %s", error)
         if isinstance(self.bot, ExtBot):
             self.bot.insert_callback_data(update)
         await self.queue.put(update)
@@ -197,15 +187,7 @@ def _listen(hook: Hook, listen: str, port: int) -> HTTPServer:
     return server
 
 
-async def serve(
-    app: Application,
-    *,
-    url: str,
-    secret: str | None,
-    listen: str,
-    port: int,
-    inbox: Inbox | None = None,
-) -> None:
+async def serve(app: Application, *, url: str, secret: str | None, listen: str, port: int) -> None:
     """Run the application on a webhook until SIGINT or SIGTERM, as `run_webhook` would.
 
     The server listens first, then the webhook is registered with Telegram (url, secret token,
@@ -220,7 +202,7 @@ async def serve(
         if app.post_init is not None:
             await app.post_init(app)
         path = urlsplit(url).path or "/"
-        server = _listen(Hook(path, secret, app.bot, app.update_queue, inbox), listen, port)
+        server = _listen(Hook(path, secret, app.bot, app.update_queue), listen, port)
         try:
             await app.start()
             await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
@@ -234,6 +216,6 @@ async def serve(
                 await app.stop()
 
 
-def run(app: Application, **settings: Any) -> None:
+def run(app: Application, *, url: str, secret: str | None, listen: str, port: int) -> None:
     """`serve` in a fresh event loop."""
-    asyncio.run(serve(app, **settings))
+    asyncio.run(serve(app, url=url, secret=secret, listen=listen, port=port))

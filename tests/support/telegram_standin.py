@@ -914,14 +914,6 @@ class FakeTelegram:
             self._history[chat_id].append(message)
             return self._queue({"message": message})
 
-    def take_update(self, update_id: int) -> dict[str, Any]:
-        """Remove a queued update, as if the bot had fetched it and confirmed it, and return it
-        (a run that died before handling it leaves it in its inbox only)."""
-        with self._cond:
-            found = next(u for u in self._updates if u["update_id"] == update_id)
-            self._updates.remove(found)
-            return found
-
     def send_text(
         self,
         user_id: int,
