@@ -16,6 +16,7 @@ from bot.case import LOGGING, Draft
 from bot.events import Edit, Menu, Press
 from bot.flow import UNKNOWN, Flow, Question
 from bot.modes import Mode
+from bot.paging import older_button, page
 from bot.replies import Button
 
 if TYPE_CHECKING:
@@ -35,11 +36,15 @@ def log_call(turn: Turn) -> None:
     turn.mode.resume()
 
 
-def show_calls(turn: Turn) -> None:
+def show_calls(turn: Turn, start: int = 0) -> None:
+    """The calls logged, newest first, a page at a time."""
+    shown = page(turn.case.calls, start)
+    older = older_button("calls", shown)
     turn.show(
         "calls",
-        buttons=[Button(Menu("logcall"), "logcall"), turn.resume_button()],
-        calls=list(reversed(turn.case.calls)),
+        buttons=[*older, Button(Menu("logcall"), "logcall"), turn.resume_button()],
+        calls=list(shown.entries),
+        page=shown,
         authorizations=turn.case.authorizations,
         answers=turn.values(),
     )

@@ -43,6 +43,7 @@ from bot.events import (
     Keep,
     LogCall,
     Menu,
+    Older,
     Press,
     Remind,
     Reminders,
@@ -56,6 +57,7 @@ from bot.events import (
 )
 from bot.flow import UNKNOWN, YES_NO, Flow, Kind, Question
 from bot.modes import Mode
+from bot.paging import older_button, page
 from bot.parsing import (
     ParseError,
     is_unknown,
@@ -103,6 +105,7 @@ __all__ = [  # what the channels and tests use, in one place
     "Keep",
     "LogCall",
     "Menu",
+    "Older",
     "Outcome",
     "Press",
     "Remind",
@@ -229,7 +232,7 @@ class Turn:
             case Calls():
                 show_calls(self)
             case Cases():
-                self.show("cases", cases=self.case.archived, buttons=[self.resume_button()])
+                self.show_cases()
             case Reminders():
                 reminding.show(self)
             case Clinics():
@@ -487,6 +490,8 @@ class Turn:
                 reminding.cancel(self, number)
             case ClinicButton():
                 clinic_editing.press(self, press)
+            case Older(listing) if press.offset is not None:
+                (show_calls if listing == "calls" else Turn.show_cases)(self, press.offset)
             case Edit(question_id) if question_id in self.flow:
                 self.edit(self.flow[question_id])
             case Answer(question_id, value) if self.is_current(question_id):
@@ -607,6 +612,20 @@ class Turn:
             if value != UNKNOWN and Decimal(saved["value"]) > Decimal(value):
                 del self.case.answers[other.id]
                 self.case.log.append({"question": other.id, "cleared": True, "at": self.now})
+
+    def show_cases(self, start: int = 0) -> None:
+        """The earlier cases, newest first, a page at a time."""
+        shown = page(self.case.archived, start)
+        older = older_button("cases", shown)
+        # Each in words as /answers shows them: the value of each answer to a question we ask.
+        cases = [
+            {
+                **case,
+                "answered": {q: a["value"] for q, a in case["answers"].items() if q in self.flow},
+            }
+            for case in shown.entries
+        ]
+        self.show("cases", cases=cases, page=shown, buttons=[*older, self.resume_button()])
 
     # -- starting over --
 

@@ -131,6 +131,8 @@ MENU_ITEMS = (
     "calls",
 )
 CLINIC_VERBS = ("add", "show", "edit", "remove", "choose", "list", "cancel", "resume")
+LISTINGS = ("calls", "cases")
+"""The lists shown a page at a time, newest first."""
 SEPARATOR = ":"
 
 
@@ -246,12 +248,47 @@ class ClinicButton(_Button, code="c", layout=("clinic", "verb"), allowed={"verb"
     verb: str
 
 
-Press = Answer | Keep | BackFrom | Edit | Menu | Confirm | Remind | CancelReminder | ClinicButton
+@dataclass(frozen=True)
+class Older(_Button, code="o", layout=("listing", "start"), allowed={"listing": LISTINGS}):
+    """The next page of a long list ("calls", "cases"), from the entry numbered `start`."""
+
+    listing: str
+    start: str
+
+    @property
+    def offset(self) -> int | None:
+        """Where the page starts (None for data we never sent)."""
+        return int(self.start) if self.start.isdigit() and len(self.start) < 6 else None
+
+
+Press = (
+    Answer
+    | Keep
+    | BackFrom
+    | Edit
+    | Menu
+    | Confirm
+    | Remind
+    | CancelReminder
+    | ClinicButton
+    | Older
+)
 """A button pressed."""
 
 _KINDS: dict[str, type[_Button]] = {
     kind.code: kind
-    for kind in (Answer, Keep, BackFrom, Edit, Menu, Confirm, Remind, CancelReminder, ClinicButton)
+    for kind in (
+        Answer,
+        Keep,
+        BackFrom,
+        Edit,
+        Menu,
+        Confirm,
+        Remind,
+        CancelReminder,
+        ClinicButton,
+        Older,
+    )
 }
 
 
@@ -291,6 +328,7 @@ Event = (
     | Remind
     | CancelReminder
     | ClinicButton
+    | Older
 )
 
 

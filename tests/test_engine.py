@@ -26,6 +26,7 @@ from bot.engine import (
     Keep,
     LogCall,
     Menu,
+    Older,
     Remind,
     Reminders,
     Reset,
@@ -688,7 +689,9 @@ def test_starting_over_keeps_calls_with_the_earlier_case():
     (earlier,) = chat.case.archived
     assert len(earlier["calls"]) == 1 and chat.case.calls == []
     (cases,) = chat.send(Cases())
-    assert cases.context["cases"] == chat.case.archived
+    (shown,) = cases.context["cases"]
+    assert {k: v for k, v in shown.items() if k != "answered"} == earlier
+    assert shown["answered"] == {q: a["value"] for q, a in earlier["answers"].items()}
 
 
 def test_a_pending_authorization_offers_a_reminder_to_check_on_it():
@@ -879,3 +882,43 @@ def test_only_the_same_figure_within_minutes_is_held(first, again, minutes, held
         assert chat.asking == "price_per_session"
     chat.say(again)
     assert (chat.last.template == "resent_confirm") is held
+
+
+@pytest.mark.parametrize(("listing", "event"), [("calls", Calls()), ("cases", Cases())])
+def test_long_lists_come_a_page_at_a_time_newest_first(listing, event):
+    chat = Chat()
+    chat.begin()
+    chat.tap("spravato")
+    for number in range(12):
+        if listing == "calls":
+            chat.log_authorization("none")
+        else:
+            chat.say(f"Insurer {number}")
+            chat.send(Reset())
+            chat.tap("reset_yes")
+            chat.tap("spravato")
+    (reply,) = chat.send(event)
+    entries = reply.context[listing]
+    assert len(entries) == 5 and reply.context["page"].total == 12
+    older = [b.press for b in reply.buttons if b.label == "older"]
+    assert older == [Older(listing, "5")]
+    text = Renderer().render(reply, "text").text
+    assert "(1 to 5 of 12)" in text
+    pages = [entries]
+    while older:
+        (reply,) = chat.send(older[0])
+        pages.append(reply.context[listing])
+        older = [b.press for b in reply.buttons if b.label == "older"]
+    assert [len(p) for p in pages] == [5, 5, 2]
+    shown = [e for p in pages for e in p]
+    stored = getattr(chat.case, "calls" if listing == "calls" else "archived")
+    if listing == "cases":
+        shown = [{k: v for k, v in e.items() if k != "answered"} for e in shown]
+    assert shown == list(reversed(stored))  # newest first, each once
+    assert "(11 to 12 of 12)" in Renderer().render(reply, "text").text
+
+
+def test_a_forged_page_is_a_closed_question():
+    chat = Chat()
+    (reply,) = chat.send(Older("calls", "99999999"))
+    assert reply.template == "closed"
