@@ -7,6 +7,7 @@ message can be told apart.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
@@ -275,21 +276,7 @@ Press = (
 )
 """A button pressed."""
 
-_KINDS: dict[str, type[_Button]] = {
-    kind.code: kind
-    for kind in (
-        Answer,
-        Keep,
-        BackFrom,
-        Edit,
-        Menu,
-        Confirm,
-        Remind,
-        CancelReminder,
-        ClinicButton,
-        Older,
-    )
-}
+_KINDS: dict[str, type[_Button]] = {kind.code: kind for kind in typing.get_args(Press)}
 
 
 def decode(data: str) -> Press | None:
@@ -319,18 +306,8 @@ Event = (
     | Reminders
     | Clinics
     | DeliverDue
-    | Answer
-    | Keep
-    | BackFrom
-    | Edit
-    | Menu
-    | Confirm
-    | Remind
-    | CancelReminder
-    | ClinicButton
-    | Older
+    | Press
 )
-
 
 COMMANDS: dict[str, Event] = {
     "start": Start(),
