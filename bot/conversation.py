@@ -163,7 +163,10 @@ class Conversation:
         days = [] if outcome.erase else reminder_days(outcome.case)
         changed = days != reminder_days(before) or isinstance(event, engine.DeliverDue)
         if changed and self.reminder_index is not None:
-            self.reminder_index.set(key, days)
+            try:
+                self.reminder_index.set(key, days)
+            except OSError as error:  # the answer is saved: only the index is behind
+                log.error("the reminder index could not be updated for %s: %s", key, error)
         replies = [with_record(reply, record) for reply in outcome.replies]
         return Turn(replies, days if changed else None)
 
