@@ -27,12 +27,15 @@ after the last one). After every kill, and at the end, the soak checks that:
 It prints one JSON line of figures on stdout and a human summary on stderr (with --verbose, a
 line per kill too). The exit status is 0 only if every figure in MUST_BE_ZERO is 0:
 answers_lost, files_unreadable, duplicates, cross_talk, misapplied (an answer that is not the
-user's own, or that the log disagrees with), wrong_resume, leftover_tmp and users_unfinished.
-The others describe the run: answers_checked (over all the checks), answers_acknowledged,
-in_flight_applied (saved, but the reply died with the bot), in_flight_dropped (an update the
-bot had confirmed to Telegram and never handled: no reply, nothing saved, the user has to send
-it again), tmp_after_kills, tmp_planted (a torn temp file left before each restart, as a kill
-mid-write leaves one), stalls, telegram_errors, log_errors and the bot's exit_status at SIGTERM.
+user's own, or that the log disagrees with), wrong_resume, leftover_tmp, users_unfinished,
+in_flight_dropped (an update the bot had confirmed to Telegram and never handled: no reply,
+nothing saved; the durable inbox replays these) and inbox_left (updates still kept in the inbox
+once every user has finished). The others describe the run: answers_checked (over all the
+checks), answers_acknowledged, in_flight_applied (saved, but the reply died with the bot: the
+replay or /start shows the next question), in_flight_unapplied (not yet confirmed to Telegram
+when the bot died, and not yet handled when the user resumed), tmp_after_kills, tmp_planted
+(a torn temp file left before each restart, as a kill mid-write leaves one), stalls,
+telegram_errors, log_errors and the bot's exit_status at SIGTERM.
 The defaults take under a minute on two cores.
 """
 
@@ -79,6 +82,8 @@ MUST_BE_ZERO = (
     "wrong_resume",
     "leftover_tmp",
     "users_unfinished",
+    "in_flight_dropped",
+    "inbox_left",
 )
 
 _PROGRESS_RE = re.compile(r"^Question (\d+) of (\d+)$", re.MULTILINE)
@@ -656,6 +661,8 @@ class Soak:
                 self.check_case(user, case, path.read_text("utf-8"))
         if final:
             self.figures["leftover_tmp"] += len(temp_files(self.users_dir))
+            inbox = self.users_dir.parent / "inbox"
+            self.figures["inbox_left"] += len(list(inbox.iterdir())) if inbox.exists() else 0
 
     def check_case(self, user: User, case: dict[str, Any], text: str) -> None:
         """One user's final file: no doubled or foreign answer, the log agrees, no cross-talk."""
@@ -698,6 +705,7 @@ class Soak:
             "misapplied": figures["misapplied"] + figures["log_mismatch"],
             "wrong_resume": figures["wrong_resume"],
             "leftover_tmp": figures["leftover_tmp"],
+            "inbox_left": figures["inbox_left"],
             "users_unfinished": sum(user.mode != DONE for user in self.users),
             "in_flight_applied": figures["in_flight_applied"],
             "in_flight_dropped": figures["in_flight_dropped"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
@@ -19,13 +19,27 @@ from telegram.ext import BaseUpdateProcessor
 class PerUserOrder(BaseUpdateProcessor):
     """Run updates concurrently across users and in order for each user."""
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 256,
+        *,
+        finished: Callable[[object], None] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
+        self._finished = finished
+        """Called with each update once it has been handled (its handler may have failed)."""
         self._locks: dict[int, asyncio.Lock] = {}
         self._queued: Counter[int] = Counter()
 
     async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
         """Wait for the user's earlier updates (asyncio locks are first come, first served)."""
+        await self._in_turn(update, coroutine)
+        # Handler errors end here too (the application reports them); a cancelled update
+        # (the process stopping) is not finished, so it stays in the inbox to be replayed.
+        if self._finished is not None:
+            self._finished(update)
+
+    async def _in_turn(self, update: object, coroutine: Awaitable) -> None:
         user = _user_of(update)
         if user is None:
             await coroutine

@@ -38,6 +38,7 @@ from telegram.request import BaseRequest
 
 from bot.channels import webhook
 from bot.channels.delivery import with_retries
+from bot.channels.inbox import Inbox, InboxQueue
 from bot.channels.ordering import PerUserOrder
 from bot.config import Settings
 from bot.conversation import Conversation
@@ -77,22 +78,30 @@ class TelegramChannel:
         request: BaseRequest | None = None,
         get_updates_request: BaseRequest | None = None,
         overall_max_rate: float = TELEGRAM_MAX_RATE,
+        inbox: InboxQueue | None = None,
     ) -> Application:
-        """The python-telegram-bot Application with every handler registered."""
+        """The python-telegram-bot Application with every handler registered.
+
+        With an `inbox`, every update is kept on disk until it has been handled, and what a
+        previous run left there is handled first (see `bot.channels.inbox`).
+        """
         root = api_base_url.rstrip("/")
+        self.inbox = inbox
         builder = (
             Application.builder()
             .token(token)
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
             .post_init(self.post_init)
-            .concurrent_updates(PerUserOrder())
+            .concurrent_updates(PerUserOrder(finished=inbox.done if inbox else None))
             .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3))
         )
         if request is not None:
             builder = builder.request(request)
         if get_updates_request is not None:
             builder = builder.get_updates_request(get_updates_request)
+        if inbox is not None:
+            builder = builder.update_queue(inbox)
         app = builder.build()
         self.job_queue = app.job_queue
         private = filters.ChatType.PRIVATE
@@ -106,7 +115,10 @@ class TelegramChannel:
         return app
 
     async def post_init(self, app: Application) -> None:
-        """List the commands in Telegram's command menu, and schedule the saved reminders."""
+        """List the commands in Telegram's command menu, schedule the saved reminders, and
+        queue the updates a previous run kept and never handled (before any new one)."""
+        if self.inbox is not None:
+            await self.inbox.replay(app.bot)
         commands = [BotCommand(name, text) for name, text in self.renderer.commands()]
         await app.bot.set_my_commands(commands)
         index = self.conversation.reminder_index
@@ -278,7 +290,8 @@ def run(channel: TelegramChannel, settings: Settings) -> None:
     Stopping finishes the updates in flight; every answer is saved before its reply, so
     nothing is left half-written.
     """
-    app = channel.build(settings.token, settings.api_base_url)
+    inbox = InboxQueue(Inbox(settings.data_dir))
+    app = channel.build(settings.token, settings.api_base_url, inbox=inbox)
     if settings.webhook_url is None:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
         return

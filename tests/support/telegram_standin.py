@@ -556,6 +556,11 @@ class FakeTelegram:
                     return fault
         return None
 
+    def clear_faults(self) -> None:
+        """Cancel every scheduled fault that has not fired yet."""
+        with self._cond:
+            self._faults.clear()
+
     def faults_pending(self) -> int:
         """How many scheduled faults have not fired yet."""
         with self._cond:

@@ -1,0 +1,108 @@
+"""The durable inbox: every Telegram update is on disk before Telegram is told it arrived.
+
+Polling confirms a batch of updates to Telegram by asking for the next one, and a webhook by
+answering 200; either may happen before the bot has handled the batch. An update confirmed and
+then lost with the process (a SIGKILL, a power cut, a stop with updates still queued) would
+never come again. So every update goes through `InboxQueue.put`, which writes it to
+``<data_dir>/inbox/<update_id>.json`` (atomically, fsynced) before it is queued, and the file
+is removed once the update has been handled. At start-up `InboxQueue.replay` queues whatever is
+left, oldest first, before any new update is fetched.
+
+Replaying is safe because handling is idempotent: an update already applied before the crash
+is recognised by its id (the user's record keeps a window of recent ones) and only re-sends the
+user's current question, the reply the crash may have swallowed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from telegram import Bot, Update
+
+from bot.store import TEMP_SUFFIX, write_atomically
+
+log = logging.getLogger(__name__)
+_NAME = re.compile(r"(\d{1,20})\.json")
+
+
+class Inbox:
+    """Fetched updates not handled yet, one small file each."""
+
+    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+        self.directory = Path(data_dir) / "inbox"
+
+    def keep(self, update_id: int, data: dict[str, Any]) -> None:
+        """Put an update on disk (durably) until `done`."""
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        write_atomically(self.directory / f"{update_id}.json", payload)
+
+    def done(self, update_id: int) -> None:
+        """Forget a handled update. Not fsynced: if the removal is lost, it is replayed, and a
+        replay of a handled update is harmless."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.directory / f"{update_id}.json")
+
+    def pending(self) -> list[dict[str, Any]]:
+        """The updates kept and never handled, by update id; a temporary file a crash left
+        behind is removed, an unreadable entry set aside (logged, never replayed)."""
+        found: list[tuple[int, dict[str, Any]]] = []
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.directory) as entries:
+            for entry in entries:
+                if entry.name.endswith(TEMP_SUFFIX):
+                    os.unlink(entry.path)  # a write the crash interrupted: never confirmed
+                    continue
+                match = _NAME.fullmatch(entry.name)
+                if match is None:
+                    continue
+                data = self._read(Path(entry.path))
+                if data is not None:
+                    found.append((int(match[1]), data))
+        return [data for _, data in sorted(found, key=lambda item: item[0])]
+
+    def _read(self, path: Path) -> dict[str, Any] | None:
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError) as error:
+            data, reason = None, type(error).__name__
+        else:
+            reason = "not an update"
+        if isinstance(data, dict) and isinstance(data.get("update_id"), int):
+            return data
+        os.replace(path, path.with_name(f"{path.name}.unreadable"))
+        log.error("inbox: set aside %s (%s); it is not replayed", path.name, reason)
+        return None
+
+
+class InboxQueue(asyncio.Queue):
+    """python-telegram-bot's update queue, with every update kept in the inbox before it is
+    queued (polling and the webhook both put updates here)."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        super().__init__()
+        self.inbox = inbox
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            await asyncio.to_thread(self.inbox.keep, item.update_id, item.to_dict())
+        await super().put(item)
+
+    async def replay(self, bot: Bot) -> int:
+        """Queue the updates a previous run kept and never handled; how many there were."""
+        pending = await asyncio.to_thread(self.inbox.pending)
+        for data in pending:
+            await super().put(Update.de_json(data, bot))
+        if pending:
+            log.warning("inbox: replaying %d updates a previous run had not handled", len(pending))
+        return len(pending)
+
+    def done(self, update: object) -> None:
+        """The update has been handled (whatever came of it)."""
+        if isinstance(update, Update):
+            self.inbox.done(update.update_id)
