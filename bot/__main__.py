@@ -61,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         from bot import check_command
 
         return check_command.run(settings, renderer)
+    try:
+        zone = settings.zone()
+    except ValueError:
+        message = renderer.message("time_zone_unknown", "text", zone=settings.time_zone)
+        print(message, file=sys.stderr)
+        return 2
     lock = DataDirLock(settings.data_dir)
     try:
         lock.acquire()  # held until the process ends
@@ -74,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     removed = store.cleanup_temp_files(older_than=0)  # safe: no other process can be writing
     if removed:
         log.info("removed %d temporary files left by an interrupted write", removed)
-    conversation = Conversation(store, flow, reminder_index=ReminderIndex(settings.data_dir))
+    conversation = Conversation(
+        store, flow, reminder_index=ReminderIndex(settings.data_dir), zone=zone
+    )
 
     mode = args.mode or ("telegram" if settings.token else "chat")
     if mode == "telegram":

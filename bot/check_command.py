@@ -38,6 +38,10 @@ def _configuration(settings: Settings) -> list[tuple[bool, str, dict[str, Any]]]
         found.append((True, "no_token", {}))
     else:
         found.append((TOKEN.fullmatch(settings.token) is not None, "token", {}))
+    try:
+        found.append((True, "time_zone", {"zone": str(settings.zone())}))
+    except ValueError:
+        found.append((False, "time_zone_unknown", {"zone": settings.time_zone}))
     if settings.webhook_url is not None:
         secure = settings.webhook_url.startswith("https://")
         found.append(

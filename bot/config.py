@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
 TELEGRAM_API = "https://api.telegram.org"
+DEFAULT_TIME_ZONE = "America/Chicago"
+"""US Central: within an hour or two of most of the people the bot is for."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,15 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: str | None = None
+    time_zone: str = DEFAULT_TIME_ZONE
+    """The IANA name of the zone whose day "today", typed dates and reminders are in."""
+
+    def zone(self) -> tzinfo:
+        """`time_zone` as a time zone; ValueError if it is not one."""
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"BOT_TIMEZONE {self.time_zone!r} is not a time zone") from error
 
     @classmethod
     def from_env(cls, *, read_dotenv: bool = True) -> Settings:
@@ -39,6 +52,7 @@ class Settings:
             webhook_listen=_get("WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=int(_get("WEBHOOK_PORT") or 8443),
             webhook_secret=_get("TELEGRAM_WEBHOOK_SECRET"),
+            time_zone=_get("BOT_TIMEZONE") or DEFAULT_TIME_ZONE,
         )
 
 

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from bot import engine
@@ -57,10 +57,13 @@ class Conversation:
         flow: Flow | None = None,
         clock: Callable[[], datetime] = utc_now,
         reminder_index: ReminderIndex | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         self.store = store
         self.flow = flow or Flow()
         self.clock = clock
+        self.zone = zone
+        """The bot's time zone: "today", typed dates and reminder days are days there."""
         self.reminder_index = reminder_index
         self._disk_full = False
         """The disk was full at the last save: said once at CRITICAL, until a save works."""
@@ -129,7 +132,7 @@ class Conversation:
         return "storage_error"
 
     def _apply(self, key: str, event: Event, update_id: int | None) -> Turn:
-        now = self.clock()
+        now = self.clock().astimezone(self.zone)
         found: dict[str, Any] = {}
 
         def change(saved: dict[str, Any] | None) -> dict[str, Any] | None:

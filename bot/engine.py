@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -178,7 +178,11 @@ class Turn:
     def __init__(self, flow: Flow, case: Case, now: datetime) -> None:
         self.flow = flow
         self.case = case
-        self.now = now.isoformat(timespec="seconds")
+        self.now = now.astimezone(UTC).isoformat(timespec="seconds")
+        """When the event happened, in UTC, as everything saved is timed."""
+        self.zone = now.tzinfo or UTC
+        self.today = now.date()
+        """The user's day: the date where `now` was given (the bot's time zone)."""
         self.changed = False
         self.erase = False
         self.replies: list[Reply] = []
@@ -579,8 +583,7 @@ class Turn:
 
     def parse_date(self, question: Question, raw: str) -> str:
         """An ISO date; not after today unless the question allows it, not before its pair."""
-        today = datetime.fromisoformat(self.now).date()
-        value = parse_date(raw, today=today, past=not question.future).isoformat()
+        value = parse_date(raw, today=self.today, past=not question.future).isoformat()
         earliest = self.answers_with_drafts().get(question.not_before or "")
         if earliest not in (None, UNKNOWN) and value < earliest:  # ISO dates sort as strings
             raise ParseError("before", other=question.not_before, date=earliest)

@@ -302,6 +302,8 @@ def parse_text(raw: str, *, max_length: int = 100) -> str:
     return text
 
 
+FUTURE_SLACK = timedelta(days=1)
+"""How far past the bot's today a date that has already happened may be (time zones)."""
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?")
 
@@ -309,7 +311,9 @@ _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?")
 def parse_date(raw: str, *, today: date, past: bool = True) -> date:
     """A date typed as "today", "yesterday", 2026-11-26, 11/26/2026 or 11/26 (this year).
 
-    With `past`, a date after today is refused: calls and letters have already happened.
+    With `past`, a date after today is refused: calls and letters have already happened. One
+    day ahead is let through: `today` is the bot's day, and it may still be yesterday there
+    when it is already today where the user lives (the saved date is shown back).
     """
     if len(raw) > MAX_INPUT_LENGTH:
         raise ParseError("too_long", max_length=MAX_INPUT_LENGTH)
@@ -330,7 +334,7 @@ def parse_date(raw: str, *, today: date, past: bool = True) -> date:
         value = date(year, month, day)
     except ValueError as error:  # 2026-02-30
         raise ParseError("not_a_date") from error
-    if past and value > today:
+    if past and value > today + FUTURE_SLACK:
         raise ParseError("in_the_future")
     return value
 

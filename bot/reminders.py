@@ -1,21 +1,22 @@
 """Reminders: what to offer after a call, and when a reminder is due. Pure.
 
-A reminder is due on a day; channels deliver it at `DELIVERY_HOUR_UTC` that
-day, or at once if that moment has passed (the bot was down).
+A reminder is due on a day; channels deliver it at `DELIVERY_HOUR` that day in the bot's
+time zone (`BOT_TIMEZONE`), or at once if that moment has passed (the bot was down).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from bot import appeals, authorizations
 from bot.appeals import AppealRule
 
 KINDS = ("call", "pa_pending", "appeal", "approval_end")
-DELIVERY_HOUR_UTC = 14
-"""Late morning across the US, where the insurers' phone lines are."""
+DELIVERY_HOUR = 10
+"""In the bot's time zone: with the default (US Central) 11 in the East, 8 in the West,
+when the insurers' phone lines open."""
 CALL_DELAYS = (1, 3, 7)
 """Days from today offered for "remind me to call"."""
 PENDING_DELAY = 7
@@ -25,9 +26,9 @@ RENEWAL_WARNING = 14
 LONGEST = timedelta(days=366)
 
 
-def due_at(due: str) -> datetime:
-    """The moment a reminder for the day `due` (ISO date) is delivered."""
-    return datetime.combine(date.fromisoformat(due), time(DELIVERY_HOUR_UTC), tzinfo=UTC)
+def due_at(due: str, zone: tzinfo) -> datetime:
+    """The moment a reminder for the day `due` (ISO date) is delivered, in the time `zone`."""
+    return datetime.combine(date.fromisoformat(due), time(DELIVERY_HOUR), tzinfo=zone)
 
 
 def offers(

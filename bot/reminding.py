@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def today(turn: Turn) -> date:
-    return datetime.fromisoformat(turn.now).date()
+    return turn.today
 
 
 def offers(turn: Turn, authorization: dict[str, Any] | None) -> list[Button]:
@@ -95,7 +95,7 @@ def deliver_due(turn: Turn) -> None:
     """Show each reminder whose moment has come, once."""
     now = datetime.fromisoformat(turn.now)
     for reminder in pending(turn):
-        if reminders.due_at(reminder["due"]) <= now:
+        if reminders.due_at(reminder["due"], turn.zone) <= now:
             reminder["sent_at"] = turn.now
             turn.changed = True
             turn.show(

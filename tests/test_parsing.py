@@ -2,7 +2,7 @@
 
 import ast
 import inspect
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -713,6 +713,15 @@ def test_parse_date_rejects(raw, code):
     with pytest.raises(ParseError) as raised:
         parse_date(raw, today=TODAY)
     assert raised.value.code == code
+
+
+def test_a_date_one_day_past_the_bots_day_is_taken_as_the_users_today():
+    # Late in the evening in the bot's time zone it is already the next day further east.
+    tomorrow = TODAY + timedelta(days=1)
+    assert parse_date(tomorrow.strftime("%m/%d/%Y"), today=TODAY) == tomorrow
+    with pytest.raises(ParseError) as raised:
+        parse_date((TODAY + timedelta(days=2)).isoformat(), today=TODAY)
+    assert raised.value.code == "in_the_future"
 
 
 def test_parse_date_may_allow_the_future():

@@ -224,7 +224,7 @@ class TelegramChannel:
             job.schedule_removal()
         now = datetime.now(UTC)
         for day in days:
-            moment = due_at(day)
+            moment = due_at(day, self.conversation.zone)
             when = moment if moment > now else 0
             self.job_queue.run_once(self.remind, when, user_id=int(key), name=name)
 
