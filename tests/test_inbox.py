@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.channels.inbox import Inbox
-from tests.support.bot_process import TIMEOUT, BotProcess, act
+from tests.support.bot_process import TIMEOUT, BotProcess, act, wait_until
 from tests.support.telegram_standin import FakeTelegram, StandInServer
 
 USER = 5150
@@ -83,13 +83,6 @@ def begin(fake: FakeTelegram, data: Path) -> None:
     act(fake, USER, "press", "Spravato (esketamine nasal spray)")  # now asked for the insurer
     # Each update leaves the inbox just after its replies are sent.
     wait_until(lambda: not list((data / "inbox").iterdir()), "the inbox is empty")
-
-
-def wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.05)
 
 
 def test_an_update_kept_by_a_run_that_died_is_handled_at_the_next_start(world) -> None:

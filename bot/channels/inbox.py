@@ -87,10 +87,21 @@ class InboxQueue(asyncio.Queue):
     def __init__(self, inbox: Inbox) -> None:
         super().__init__()
         self.inbox = inbox
+        self._failing = False
+        """The last keep failed (a full disk, say): said once, until one works again."""
 
     async def put(self, item: object) -> None:
+        """Keep an update, then queue it. An update that cannot be kept is still handled (the
+        user is told what went wrong, a full disk say); it is only not safe from a crash."""
         if isinstance(item, Update):
-            await asyncio.to_thread(self.inbox.keep, item.update_id, item.to_dict())
+            try:
+                await asyncio.to_thread(self.inbox.keep, item.update_id, item.to_dict())
+            except OSError as error:
+                if not self._failing:
+                    log.error("inbox: cannot keep updates on disk (%s)", error.strerror or error)
+                self._failing = True
+            else:
+                self._failing = False
         await super().put(item)
 
     async def replay(self, bot: Bot) -> int:

@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.support.telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
@@ -105,3 +107,13 @@ def act(
 
     fake.wait_for(answered, TIMEOUT)
     return [m.get("text", m.get("caption", "")) for m in fake.messages(user)[before:]]
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = TIMEOUT) -> None:
+    """Poll a condition on something other than the stand-in (files the bot writes, say),
+    which `FakeTelegram.wait_for` would only re-check when the bot next calls Telegram."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting until {what}")
+        time.sleep(0.02)
