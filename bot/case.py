@@ -22,6 +22,12 @@ class MalformedCase(ValueError):
     """A saved case that does not have the shape of one (it is reported, never overwritten)."""
 
 
+LOG_KEPT = 1000
+"""Changes kept in a case's log: far more than a case needs, and a record stays small."""
+ARCHIVED_KEPT = 20
+"""Earlier cases kept after /reset; starting over once more removes the oldest."""
+
+
 @dataclass
 class Draft:
     """A form being filled in beside the questions: a call being logged, a clinic being entered.
@@ -58,13 +64,20 @@ class Case:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Question id -> {"value": stored value, "at": ISO time it was given}."""
     log: list[dict[str, Any]] = field(default_factory=list)
-    """Every answer given, changed or cleared, oldest first."""
+    """Every answer given, changed or cleared, oldest first (the newest `LOG_KEPT`)."""
     mode: str = NEW
     cursor: str | None = None
     confirming: str | None = None
     """"reset" or "delete" while the user is asked to confirm it."""
     archived: list[dict[str, Any]] = field(default_factory=list)
-    """Earlier cases kept when the user started over."""
+    """Earlier cases kept when the user started over (the newest `ARCHIVED_KEPT`)."""
+
+    def record_change(self, entry: dict[str, Any]) -> None:
+        """Add to the change log, forgetting the oldest entries past `LOG_KEPT` (the answers
+        themselves are all kept: only the history of how they changed is shortened)."""
+        self.log.append(entry)
+        del self.log[:-LOG_KEPT]
+
     calls: list[dict[str, Any]] = field(default_factory=list)
     """Calls logged: who, when, with whom, the reference number, what changed."""
     authorizations: list[dict[str, Any]] = field(default_factory=list)

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot import clinic_editing, reminding
 from bot.call_logging import LoggingCall, log_call, show_calls
-from bot.case import ASKING, CLINIC, DONE, EDITING, LOGGING, NEW, Case, Draft
+from bot.case import ARCHIVED_KEPT, ASKING, CLINIC, DONE, EDITING, LOGGING, NEW, Case, Draft
 from bot.clinic_editing import REMOVING, EnteringClinic
 from bot.crisis import Crisis, detect
 from bot.documents import DOCUMENTS, Sources, attach
@@ -606,7 +606,7 @@ class Turn:
             if question.id not in call.changed:
                 call.changed.append(question.id)
         self.case.answers[question.id] = entry
-        self.case.log.append({"question": question.id, **entry})
+        self.case.record_change({"question": question.id, **entry})
         self.changed = True
         for other in self.flow.questions:
             saved = self.case.answers.get(other.id)
@@ -614,7 +614,7 @@ class Turn:
                 continue
             if value != UNKNOWN and Decimal(saved["value"]) > Decimal(value):
                 del self.case.answers[other.id]
-                self.case.log.append({"question": other.id, "cleared": True, "at": self.now})
+                self.case.record_change({"question": other.id, "cleared": True, "at": self.now})
 
     def show_cases(self, start: int = 0) -> None:
         """The earlier cases, newest first, a page at a time."""
@@ -636,7 +636,9 @@ class Turn:
         if not self.case.answers:
             self.welcome()
             return
-        self.ask_to_confirm("reset")
+        full = len(self.case.archived) >= ARCHIVED_KEPT
+        oldest = self.case.archived[0] if full else None
+        self.ask_to_confirm("reset", kept=ARCHIVED_KEPT, oldest=oldest)
 
     def ask_to_confirm(
         self,
@@ -687,7 +689,7 @@ class Turn:
             "calls": self.case.calls,
             "authorizations": self.case.authorizations,
         }
-        archived = [*self.case.archived, earlier]
+        archived = [*self.case.archived, earlier][-ARCHIVED_KEPT:]
         # The clinics are kept: their prices do not depend on the plan (none is chosen yet).
         self.case = Case(
             archived=archived,

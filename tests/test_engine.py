@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.case import ARCHIVED_KEPT, LOG_KEPT
 from bot.engine import (
     ASKING,
     COMMANDS,
@@ -448,6 +449,31 @@ def test_reset_confirmed_keeps_the_old_case_aside_and_starts_again():
     assert chat.asking == "treatment"
     (archived,) = chat.case.archived
     assert {k: v["value"] for k, v in archived["answers"].items()} == saved
+
+
+def test_past_the_most_earlier_cases_kept_starting_over_says_the_oldest_goes_first():
+    chat = Chat()
+    chat.begin()
+    for number in range(ARCHIVED_KEPT + 1):
+        chat.now = NOW + timedelta(days=number)
+        chat.tap("spravato") if chat.asking == "treatment" else chat.begin()
+        chat.say(f"Insurer {number}")
+        (confirm,) = chat.send(Reset())
+        text = Renderer().render(confirm, "text").text
+        full = number >= ARCHIVED_KEPT
+        assert ("the oldest one, put aside on Nov 26, 2026, will be removed" in text) is full
+        chat.tap("reset_yes")
+    insurers = [case["answers"]["insurer"]["value"] for case in chat.case.archived]
+    assert insurers == [f"Insurer {n}" for n in range(1, ARCHIVED_KEPT + 1)]
+
+
+def test_the_change_log_keeps_the_newest_changes():
+    case = Case()
+    for number in range(LOG_KEPT + 5):
+        case.record_change({"question": "insurer", "value": f"Insurer {number}"})
+    assert len(case.log) == LOG_KEPT
+    assert case.log[0]["value"] == "Insurer 5"
+    assert case.log[-1]["value"] == f"Insurer {LOG_KEPT + 4}"
 
 
 def test_anything_else_cancels_a_pending_reset():
