@@ -81,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     if removed:
         log.info("removed %d temporary files left by an interrupted write", removed)
     conversation = Conversation(
-        store, flow, reminder_index=ReminderIndex(settings.data_dir), zone=zone
+        store,
+        flow,
+        reminder_index=ReminderIndex(settings.data_dir),
+        zone=zone,
+        words=renderer.choice_words,
     )
 
     mode = args.mode or ("telegram" if settings.token else "chat")

@@ -58,11 +58,14 @@ class Conversation:
         clock: Callable[[], datetime] = utc_now,
         reminder_index: ReminderIndex | None = None,
         zone: tzinfo = UTC,
+        words: engine.ChoiceWords | None = None,
     ) -> None:
         self.store = store
         self.flow = flow or Flow()
         self.clock = clock
         self.zone = zone
+        self.words = words
+        """What users may type for the options of choice questions (the renderer's words)."""
         """The bot's time zone: "today", typed dates and reminder days are days there."""
         self.reminder_index = reminder_index
         self._disk_full = False
@@ -145,7 +148,11 @@ class Conversation:
             # A redelivered update that was applied already is not applied again: the user is
             # shown where they are instead, so a lost reply is never silence.
             outcome = engine.handle(
-                self.flow, before, engine.Menu("continue") if duplicate else event, now
+                self.flow,
+                before,
+                engine.Menu("continue") if duplicate else event,
+                now,
+                self.words,
             )
             found.update(before=before, outcome=outcome, record=record, duplicate=duplicate)
             if outcome.erase or not outcome.changed or duplicate:

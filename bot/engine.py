@@ -7,7 +7,7 @@ Replies name a template and carry plain data; every word lives in templates/.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -16,6 +16,7 @@ from typing import Any
 from bot import clinic_editing, reminding
 from bot.call_logging import LoggingCall, log_call, show_calls
 from bot.case import ARCHIVED_KEPT, ASKING, CLINIC, DONE, EDITING, LOGGING, NEW, Case, Draft
+from bot.choosing import choose
 from bot.clinic_editing import REMOVING, EnteringClinic
 from bot.crisis import Crisis, detect
 from bot.documents import DOCUMENTS, Sources, attach
@@ -163,9 +164,20 @@ def crisis_replies(event: Event) -> list[Reply]:
     return [Reply("crisis", {"language": crisis.language, "danger": crisis.danger})]
 
 
-def handle(flow: Flow, case: Case, event: Event, now: datetime) -> Outcome:
+ChoiceWords = Callable[[str], Mapping[str, Sequence[str]]]
+"""For a choice question's id: what a user may type for each option (its label, other words).
+The words are the channel's (its templates' language); without them only ids are understood."""
+
+
+def handle(
+    flow: Flow, case: Case, event: Event, now: datetime, words: ChoiceWords | None = None
+) -> Outcome:
     """Apply one event to a case; the input case is never modified."""
-    return Turn(flow, Case.from_dict(case.to_dict()), now).run(event)
+    return Turn(flow, Case.from_dict(case.to_dict()), now, words).run(event)
+
+
+def _ids_only(question_id: str) -> Mapping[str, Sequence[str]]:
+    return {}
 
 
 class Turn:
@@ -175,9 +187,12 @@ class Turn:
     clinic) is asked of `self.mode`.
     """
 
-    def __init__(self, flow: Flow, case: Case, now: datetime) -> None:
+    def __init__(
+        self, flow: Flow, case: Case, now: datetime, words: ChoiceWords | None = None
+    ) -> None:
         self.flow = flow
         self.case = case
+        self.words = words or _ids_only
         self.now = now.astimezone(UTC).isoformat(timespec="seconds")
         """When the event happened, in UTC, as everything saved is timed."""
         self.zone = now.tzinfo or UTC
@@ -567,12 +582,11 @@ class Turn:
         ):
             return question.unknown_value
         if question.kind == Kind.CHOICE:
-            choice = _match_choice(question, raw) if typed else raw
-            if choice not in question.choices:
-                if not typed:
+            if not typed:
+                if raw not in question.choices:
                     raise _NotOffered
-                raise ParseError("pick_a_button")
-            return choice
+                return raw
+            return self.match_choice(question, raw)
         if not typed and raw not in question.suggest(self.values()):
             raise _NotOffered
         if question.kind == Kind.DATE:
@@ -580,6 +594,23 @@ class Turn:
         value = _parse_typed(question, raw)
         self.check_limit(question, value)
         return str(value) if isinstance(value, Decimal) else value
+
+    def match_choice(self, question: Question, raw: str) -> str:
+        """The option a typed answer names (yes/no in plain words, an id, a label, a near
+        miss); ParseError if none, or if it could be several (the bot asks which)."""
+        text = normalize_text(raw).lower()
+        if text in question.choices:
+            return text
+        if question.choices == YES_NO and (yes_no := parse_yes_no(text)) is not None:
+            return yes_no
+        words = self.words(question.id)
+        options = {c: words.get(c, [c]) for c in question.choices}
+        chosen = choose(text, options)
+        if chosen.choice is not None:
+            return chosen.choice
+        if chosen.close:
+            raise ParseError("which_one", choices=list(chosen.close))
+        raise ParseError("pick_a_button")
 
     def parse_date(self, question: Question, raw: str) -> str:
         """An ISO date; not after today unless the question allows it, not before its pair."""
@@ -743,16 +774,6 @@ MENU: dict[str, Callable[[Turn], None]] = {
 
 class _NotOffered(Exception):
     """A button value the bot never offered for this question."""
-
-
-def _match_choice(question: Question, raw: str) -> str | None:
-    """The choice a typed answer names (its id, or yes/no in plain words)."""
-    text = normalize_text(raw).lower()
-    if text in question.choices:
-        return text
-    if question.choices == YES_NO:
-        return parse_yes_no(text)
-    return None
 
 
 def _parse_typed(question: Question, raw: str) -> Decimal | int | str:

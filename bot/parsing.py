@@ -131,6 +131,18 @@ _NUMBER_WORDS = (
 )
 # fmt: on
 _COUNT_WORDS = {word: number for number, word in enumerate(_NUMBER_WORDS)}
+_NOTHING = frozenset({"nothing", "none", "zero", "nil", "nada", "nothing yet", "none yet"})
+"""Words for 0 where an amount or a percentage is asked ("0 if nothing yet")."""
+_HEDGE_RE = re.compile(
+    r"^(?:about|around|roughly|approximately|approx\.?|maybe|probably|i think|i guess|like"
+    r"|just|only|it's|its|it is|they said|~)\s*"
+)
+"""Words before a figure that do not change it ("about $800")."""
+_PER_RE = re.compile(
+    r"\s*(?:(?:per|a|an|each|every)\s+(?:session|infusion|visit|treatment|injection|dose|shot"
+    r"|spray|time|year|plan year)s?|each|so far|this year|i think|yet)$"
+)
+"""Words after a figure that do not change it ("450 per infusion", "$1,500 a year")."""
 
 _APOSTROPHES = str.maketrans("", "", "'\u2018\u2019\u201b\u02bc\u02bb\u0060\u00b4\u2032\uff07")
 _UNKNOWN_PHRASES = frozenset(
@@ -203,8 +215,11 @@ def parse_yes_no(raw: str) -> str | None:
 
 
 def parse_money(raw: str, *, maximum: Decimal = Decimal("1000000")) -> Decimal:
-    """An amount of money such as "$1,500", "1.5k" or "1 500 USD", as Decimal cents."""
-    text = _prepare_number(raw).lower()
+    """An amount of money such as "$1,500", "1.5k", "1 500 USD", "about $800" or "nothing",
+    as Decimal cents."""
+    text = _prepare_number(raw)
+    if text in _NOTHING:
+        return Decimal("0.00")
     negative = False
     if len(text) >= 2 and text[0] == "(" and text[-1] == ")":
         negative = True  # accounting notation: ($5) means minus five dollars
@@ -243,8 +258,10 @@ def parse_money(raw: str, *, maximum: Decimal = Decimal("1000000")) -> Decimal:
 
 
 def parse_percent(raw: str) -> Decimal:
-    """A percentage such as "20%", "20" or "12.5 %", as a plain Decimal (20, 12.5, 100)."""
-    text = _prepare_number(raw).lower()
+    """A percentage such as "20%", "20", "12.5 %" or "none", as a plain Decimal (20, 12.5, 0)."""
+    text = _prepare_number(raw)
+    if text in _NOTHING:
+        return Decimal(0)
     suffix = next((s for s in _PERCENT_SUFFIXES if text.endswith(s)), None)
     if suffix:
         text = text[: -len(suffix)].rstrip()
@@ -267,8 +284,10 @@ def parse_percent(raw: str) -> Decimal:
 
 
 def parse_count(raw: str, *, minimum: int = 0, maximum: int = 100) -> int:
-    """A whole number such as "3", "3 sessions" or "three"."""
-    text = _prepare_number(raw).lower()
+    """A whole number such as "3", "3 sessions", "three" or "none"."""
+    text = _prepare_number(raw)
+    if text in _NOTHING:
+        text = "zero"
     noun = next((n for n in _COUNT_NOUNS if text.endswith(n)), None)
     if noun:
         text = text[: -len(noun)].rstrip()
@@ -340,7 +359,8 @@ def parse_date(raw: str, *, today: date, past: bool = True) -> date:
 
 
 def _prepare_number(raw: str) -> str:
-    """Length check, normalisation and digit checks shared by the number parsers."""
+    """Length check, normalisation and digit checks shared by the number parsers, and the
+    words people put around a figure taken off ("about $800", "450 per infusion")."""
     if len(raw) > MAX_INPUT_LENGTH:
         raise ParseError("too_long", max_length=MAX_INPUT_LENGTH)
     text = normalize_text(raw)
@@ -348,7 +368,13 @@ def _prepare_number(raw: str) -> str:
         raise ParseError("empty")
     if any(char.isnumeric() and not char.isdecimal() for char in raw):
         raise ParseError("not_a_number")
-    return text
+    words = text.lower()
+    while True:
+        bare = _PER_RE.sub("", _HEDGE_RE.sub("", words, count=1), count=1).strip()
+        if bare == words or not bare:
+            break
+        words = bare
+    return words
 
 
 def _take_sign(text: str, negative: bool) -> tuple[str, bool]:

@@ -145,6 +145,16 @@ class Renderer:
             return str(getattr(question, "unknown", None) or labels.unknown()).strip()
         return str(getattr(labels, button.label)(**button.args)).strip()
 
+    def choice_words(self, question_id: str) -> dict[str, list[str]]:
+        """What a user may type for each option of a choice question: its id, its label and
+        the other words its template lists (`also`); see bot/choosing.py."""
+        question = self._labels_of(question_id)
+        also = getattr(question, "also", None) or {}
+        return {
+            choice: [choice, str(label).strip(), *also.get(choice, ())]
+            for choice, label in question.choices.items()
+        }
+
     def _labels_of(self, question_id: str) -> Any:
         """A question's module for its labels (which never depend on the answers): made once."""
         if question_id not in self._label_modules:

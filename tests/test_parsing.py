@@ -726,3 +726,31 @@ def test_a_date_one_day_past_the_bots_day_is_taken_as_the_users_today():
 
 def test_parse_date_may_allow_the_future():
     assert parse_date("12/1/2026", today=TODAY, past=False) == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("nothing", Decimal("0.00")),
+        ("None yet", Decimal("0.00")),
+        ("zero", Decimal("0.00")),
+        ("450 per infusion", Decimal("450.00")),
+        ("about $800", Decimal("800.00")),
+        ("$1,500 a year", Decimal("1500.00")),
+        ("it's roughly 2k", Decimal("2000.00")),
+        ("$885 each", Decimal("885.00")),
+    ],
+)
+def test_figures_with_words_around_them_are_read(raw, expected):
+    assert parse_money(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["2 or 3", "about", "per session", "450 or 500 per infusion"])
+def test_words_around_no_single_figure_are_still_refused(raw):
+    with pytest.raises(ParseError):
+        parse_money(raw)
+
+
+def test_nothing_is_zero_for_percentages_and_counts_too():
+    assert parse_percent("none") == 0 and parse_percent("around 20%") == 20
+    assert parse_count("none") == 0 and parse_count("just 3 sessions") == 3

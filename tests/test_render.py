@@ -142,7 +142,7 @@ class Chat:
 
     def send(self, event: Event, now: datetime = NOW) -> list[Reply]:
         """Apply one event and return its replies."""
-        outcome = handle(FLOW, self.case, event, now)
+        outcome = handle(FLOW, self.case, event, now, RENDERER.choice_words)
         self.case = outcome.case
         self.last = outcome.replies
         self.replies.extend(outcome.replies)
@@ -187,7 +187,7 @@ def begun(treatment: str) -> Chat:
     chat = Chat()
     chat.send(Start())
     chat.send(Menu("begin"))
-    chat.answer("treatment", tap("treatment", treatment))
+    chat.answer("treatment", "ketamine", tap("treatment", treatment))  # IV or IM: asked which
     return chat
 
 
