@@ -12,9 +12,11 @@ import pytest
 
 from bot.estimate import estimate
 from bot.events import COMMANDS
-from bot.render import money
+from bot.flow import Flow, Kind
+from bot.render import Renderer, money
 from tests.support.bot_process import DOWNLOAD, BotProcess, act
 from tests.support.telegram_standin import FakeTelegram, StandInServer
+from tests.support.typed_choices import typed_forms
 
 # What a user does at each question, found by a phrase of the question's prompt.
 ANSWERS = [
@@ -161,6 +163,40 @@ def test_a_full_conversation_through_the_estimate_and_the_call_script(world, tmp
     assert "Cost estimate" in again
     assert [c["command"] for c in fake.commands] == list(COMMANDS)
     assert bot.stop() == 0
+
+
+def test_choices_typed_as_labels_ids_and_near_misses_are_understood(world, tmp_path):
+    """Three users answer by typing instead of pressing, each choice question a different way
+    for each user: its label, its id, a near miss; all three end with the same answers."""
+    fake, _ = world
+    forms, renderer = ("label", "id", "near miss"), Renderer()
+    choices = {question.id for question in Flow().questions if question.kind == Kind.CHOICE}
+    users = {401: 0, 402: 1, 403: 2}
+    for user in users:
+        act(fake, user, "send", "/start")
+        act(fake, user, "press", "Let's begin")
+    typed_ways = set()
+    for user, shift in users.items():
+        number, replies = 0, []
+        while not any(reply.startswith("Your answers") for reply in replies):
+            text = fake.last_text(user)
+            step = next((step for step in ANSWERS if step[0] in text), None)
+            if step is None:  # a question added to the flow: answered as answer_current does
+                _, replies = answer_current(fake, user)
+                continue
+            _, kind, what = step
+            data = dict(fake.buttons(user)).get(what, "")
+            _, question, choice = data.split(":") if data.startswith("a:") else ("", "", "")
+            if kind == "press" and question in choices and choice != "unknown":
+                form = forms[(number + shift) % 3]
+                what = typed_forms(renderer, question, choice)[form]
+                typed_ways.add((question, form))
+                number += 1
+            replies = act(fake, user, "send", what)
+            assert not any("didn't recognise" in r or "Did you mean" in r for r in replies), what
+        assert_expected(saved_answers(tmp_path, user))
+    asked = {question for question, _ in typed_ways}
+    assert typed_ways == {(question, form) for question in asked for form in forms}
 
 
 def test_a_user_cut_off_by_sigkill_resumes_with_every_acknowledged_answer(world, tmp_path):

@@ -15,8 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.flow import Flow
+import pytest
+
+from bot.flow import Flow, Kind
 from bot.render import Renderer
+from tests.support.typed_choices import typed_forms
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 30
@@ -182,6 +185,25 @@ def test_full_conversation_is_saved_and_summarised(tmp_path: Path) -> None:
     assert "You have answered every question." in again
     assert f"  1) {label('summary')}" in again.splitlines()
     assert saved_case(tmp_path)["answers"] == case["answers"]
+
+
+@pytest.mark.parametrize("shift", [0, 1, 2])
+def test_choices_typed_as_labels_ids_and_near_misses_are_understood(
+    tmp_path: Path, shift: int
+) -> None:
+    # Three walks, so that each choice question is typed each way once (no option numbers).
+    forms = ("label", "id", "near miss")
+    choices = [question for question in SAVED if FLOW[question].kind == Kind.CHOICE]
+    typed = dict(TYPED)
+    for number, question in enumerate(choices):
+        typed[question] = typed_forms(RENDERER, question, SAVED[question])[
+            forms[(number + shift) % 3]
+        ]
+    lines, expected = walk(typed, SAVED)
+    out = run_bot(tmp_path, *lines)
+    assert "didn't recognise" not in out and "Did you mean" not in out
+    saved = {qid: answer["value"] for qid, answer in saved_case(tmp_path)["answers"].items()}
+    assert saved == expected
 
 
 def test_bad_input_is_explained_and_nothing_is_saved(tmp_path: Path) -> None:
