@@ -173,7 +173,7 @@ def handle(
     flow: Flow, case: Case, event: Event, now: datetime, words: ChoiceWords | None = None
 ) -> Outcome:
     """Apply one event to a case; the input case is never modified."""
-    return Turn(flow, Case.from_dict(case.to_dict()), now, words).run(event)
+    return Turn(flow, Case.from_dict(case.to_dict()), now, words, before=case).run(event)
 
 
 def _ids_only(question_id: str) -> Mapping[str, Sequence[str]]:
@@ -188,11 +188,20 @@ class Turn:
     """
 
     def __init__(
-        self, flow: Flow, case: Case, now: datetime, words: ChoiceWords | None = None
+        self,
+        flow: Flow,
+        case: Case,
+        now: datetime,
+        words: ChoiceWords | None = None,
+        *,
+        before: Case | None = None,
     ) -> None:
         self.flow = flow
         self.case = case
         self.words = words or _ids_only
+        self.before = before
+        """The case as the turn found it (never modified), to say what a change changed."""
+        self.moment = now
         self.now = now.astimezone(UTC).isoformat(timespec="seconds")
         """When the event happened, in UTC, as everything saved is timed."""
         self.zone = now.tzinfo or UTC
@@ -340,6 +349,25 @@ class Turn:
         if not self.mode.finished:
             buttons.append(self.resume_button())
         self.show("estimate", buttons=buttons, **self.document("estimate"))
+
+    def changed_after_summary(self, question: Question) -> None:
+        """One answer changed, nothing left to ask: what was saved and what it did to the
+        estimate, in one short message; the full estimate, script and answers a tap away."""
+        estimate = self.document("estimate")["estimate"]
+        was = None
+        if self.before is not None:
+            earlier = Turn(self.flow, self.before, self.moment, self.words)
+            was = earlier.document("estimate")["estimate"]
+        self.set_position(DONE, None)
+        self.show(
+            "answer_changed",
+            buttons=[Button(Menu(m), m) for m in ("estimate", "callscript", "review")],
+            question=question.id,
+            value=self.values().get(question.id),
+            answers=self.values(),
+            estimate=estimate,
+            was=was,
+        )
 
     def estimate_table(self) -> None:
         self.show("estimate_table", **self.document("estimate"))

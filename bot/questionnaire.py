@@ -133,8 +133,12 @@ class Changing(Questionnaire):
         return [Button(BackFrom(question.id), "back")]
 
     def advance(self, answered: str) -> None:
-        # On to a question the change made apply (walking on from there), else the summary.
-        self.go(self.turn.flow.first_unanswered(self.turn.values()), ASKING)
+        # On to a question the change made apply (walking on from there), else what changed.
+        following = self.turn.flow.first_unanswered(self.turn.values())
+        if following is None:
+            self.turn.changed_after_summary(self.turn.flow[answered])
+            return
+        self.go(following, ASKING)
 
     def back(self) -> None:
         following = self.turn.flow.first_unanswered(self.turn.values())

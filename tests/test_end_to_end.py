@@ -165,6 +165,24 @@ def test_a_full_conversation_through_the_estimate_and_the_call_script(world, tmp
     assert bot.stop() == 0
 
 
+def test_changing_one_answer_after_the_summary_is_one_short_message(world, tmp_path):
+    fake, _ = world
+    user = 112
+    act(fake, user, "send", "/start")
+    act(fake, user, "press", "Let's begin")
+    finish(fake, user)
+    act(fake, user, "send", "/answers")
+    act(fake, user, "press", "Deductible")
+    before = len(fake.messages(user))
+    act(fake, user, "send", "$2,000", expect="Your estimate")
+    (changed,) = fake.messages(user)[before:]  # before any button is pressed
+    assert changed["text"].startswith("✓ Saved: Deductible, $2,000.\nYour estimate is now about")
+    assert len(changed["text"]) <= 800
+    assert saved_answers(tmp_path, user)["deductible"] == "2000.00"
+    (estimate_message,) = act(fake, user, "press", "Cost estimate")  # one tap away
+    assert estimate_message.startswith("Cost estimate")
+
+
 def test_choices_typed_as_labels_ids_and_near_misses_are_understood(world, tmp_path):
     """Three users answer by typing instead of pressing, each choice question a different way
     for each user: its label, its id, a near miss; all three end with the same answers."""

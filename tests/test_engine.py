@@ -37,7 +37,7 @@ from bot.engine import (
     decode,
     handle,
 )
-from bot.render import Renderer
+from bot.render import Renderer, money
 from tests.support.engine_chat import FLOW, NOW, Chat, progress_at, say_at, walk, walk_to
 
 SPRAVATO_COINSURANCE = {
@@ -294,7 +294,7 @@ def test_yes_no_typed_in_words():
     assert chat.answers()["bh_carveout"] == "yes"
 
 
-def test_answers_lists_applicable_questions_and_edit_returns_to_summary():
+def test_answers_lists_applicable_questions_and_an_edit_says_what_it_changed():
     chat = Chat()
     chat.begin()
     walk(chat, {**SPRAVATO_COINSURANCE, "treatment": "iv_ketamine"})
@@ -306,9 +306,28 @@ def test_answers_lists_applicable_questions_and_edit_returns_to_summary():
     chat.send(Edit("insurer"))
     assert chat.asking == "insurer"
     assert chat.last.context["header"] == "editing" and chat.last.context["progress"] is None
-    chat.say("Cigna")
-    assert chat.reply("summary")
-    assert chat.answers()["insurer"] == "Cigna"
+    (changed,) = chat.say("Cigna")  # one short message, not the summary and all again
+    assert changed.template == "answer_changed" and changed.context["question"] == "insurer"
+    assert changed.context["was"] == changed.context["estimate"]  # the insurer costs nothing
+    assert [b.label for b in changed.buttons] == ["estimate", "callscript", "review"]
+    assert chat.answers()["insurer"] == "Cigna" and chat.case.mode == DONE
+
+
+def test_a_changed_figure_says_the_estimate_before_and_after():
+    chat = Chat()
+    chat.begin()
+    walk(chat, SPRAVATO_COINSURANCE)
+    before = chat.send(Estimate())[0].context["estimate"]
+    chat.send(Edit("price_per_session"))  # out of network: the balance bill grows
+    (changed,) = chat.say("$985")
+    assert changed.context["was"] == before
+    assert changed.context["estimate"] == chat.send(Estimate())[0].context["estimate"] != before
+    text = Renderer().render(changed, "text").text
+    low = money(changed.context["estimate"].low.patient_total)
+    saved, now, *_ = text.split("\n")
+    assert saved.startswith("✓ Saved: ") and saved.endswith(", $985.")
+    assert now.startswith(f"Your estimate is now about {low}")
+    assert f"(it was {money(before.low.patient_total)}" in text
 
 
 def test_an_edit_that_makes_a_question_apply_asks_it_on_the_way_back():
@@ -573,6 +592,7 @@ def test_an_answer_that_no_longer_applies_is_left_out_of_the_estimate():
     walk(chat, SPRAVATO_COINSURANCE)
     chat.send(Edit("network"))
     chat.tap("in")
+    chat.tap("estimate")
     answers = chat.reply("estimate").context["answers"]
     assert "allowed_per_session" not in answers  # asked only out of network
     assert chat.answers()["allowed_per_session"] == "600.00"  # kept, in case they switch back

@@ -276,7 +276,7 @@ def test_stickers_edits_and_unknown_commands_get_a_reply(bot):
     run(chat())
 
 
-def test_answers_then_change_returns_to_the_summary(bot):
+def test_answers_then_a_change_is_one_short_message(bot):
     async def chat():
         await bot.send("/start")
         await bot.press("Let's begin")
@@ -292,7 +292,15 @@ def test_answers_then_change_returns_to_the_summary(bot):
         assert "Changing an answer" in bot.fake.last_text(USER)
         before = len(bot.fake.messages(USER))
         await bot.send("Kaiser")
-        assert bot.fake.messages(USER)[before]["text"].startswith("Your answers")
+        (changed,) = bot.fake.messages(USER)[before:]
+        assert changed["text"].startswith("✓ Saved: Insurer, Kaiser.\nYour estimate")
+        assert len(changed["text"]) <= 800
+        labels = [label for row in changed["reply_markup"]["inline_keyboard"] for label in row]
+        assert [b["text"] for b in labels] == [
+            "Cost estimate",
+            "Call script",
+            "Review or change answers",
+        ]
 
     run(chat())
     assert bot.answers()["insurer"] == "Kaiser"
