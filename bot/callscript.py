@@ -86,6 +86,8 @@ NOT_FOR_THE_INSURER = (
     "sessions",
 )
 """Answers the person knows, or gets from the clinic, rather than from the insurer."""
+CARD_SIZE = 5
+"""Questions on the phone card: the ones that matter most for these answers."""
 ANY_QUESTION = "question"
 """The ask item for a question of the flow that no item of its own covers: asked in its words."""
 
@@ -153,6 +155,8 @@ class CallScript:
     preauth: PriorAuth
     write_down: tuple[str, ...]
     if_denied: tuple[str, ...]
+    card: tuple[str, ...] = ()
+    """The phone card's questions, most important first (worded in callscript_items.j2)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able copy; the templates accept it as well as the object."""
@@ -255,7 +259,63 @@ def build_call_script(
         preauth=_prior_auth(facts, authorization),
         write_down=_write_down(authorization),
         if_denied=if_denied,
+        card=_card(facts, denied_first=first in ("authorization_denied", "denied_first")),
     )
+
+
+def _card(facts: _Facts, *, denied_first: bool) -> tuple[str, ...]:
+    """The few questions to ask first on the phone, in the order these answers make right.
+
+    Told it is not covered (or denied): the denial and the written policy come first, since
+    what it costs is pointless until coverage is won. Otherwise what decides whether the plan
+    pays at all (coverage, benefit, network by NPI, authorization), then what it costs; still
+    unknown before known (a known answer is confirmed), each only where it applies.
+    """
+    out = facts["network"] == "out"
+    original, own = facts.original_medicare, facts.own_figures
+    if denied_first:
+        wanted = [
+            ("denial_reason", True),
+            ("policy_in_writing", True),
+            ("experimental", facts.ketamine),
+            ("appeal_how", True),
+            ("peer_to_peer", True),
+            ("network_npi", not original),
+        ]
+    else:
+        wanted = [
+            ("coverage", True),
+            ("benefit", facts.spravato and not original),
+            ("network_npi", not original),
+            ("preauth", facts["preauth"] != "no"),
+            (
+                "referral",
+                not original and (facts.plan in REFERRAL_PLANS or facts.unknown("referral")),
+            ),
+            ("deductible", own or original),
+            ("cost_share", True),
+            ("out_of_pocket", own),
+            ("out_of_network_share", out),
+            ("network_gap", out),
+            ("carveout", facts.unknown("bh_carveout") and not original),
+        ]
+    settles = {
+        "coverage": ("coverage",),
+        "benefit": ("benefit",),
+        "network_npi": ("network",),
+        "preauth": ("preauth",),
+        "referral": ("referral",),
+        "deductible": ("deductible", "deductible_met"),
+        "cost_share": ("cost_sharing", "coinsurance_pct", "copay"),
+        "out_of_pocket": ("oop_max", "oop_met"),
+        "out_of_network_share": ("oon_deductible", "oon_coinsurance_pct", "oon_oop_max"),
+        "network_gap": ("network_options",),
+        "carveout": ("bh_carveout",),
+    }
+    items = [item for item, included in wanted if included]
+    if not denied_first:  # what is still unknown first; the order of importance within each
+        items.sort(key=lambda i: not any(facts.unknown(q) for q in settles.get(i, ("",))))
+    return tuple(items[:CARD_SIZE])
 
 
 def _before(facts: _Facts) -> tuple[str, ...]:

@@ -373,12 +373,24 @@ class Turn:
         self.show("estimate_table", **self.document("estimate"))
 
     def call_script(self) -> None:
-        buttons = [Button(Menu("download"), "download"), Button(Menu("logcall"), "logcall")]
+        """The phone card: what to say first and the few questions that matter most."""
+        self.show(
+            "callscript_card",
+            buttons=self.script_buttons("fullscript"),
+            **self.document("callscript"),
+        )
+
+    def full_script(self) -> None:
+        """The whole checklist, with why each question matters: background for the call."""
+        self.show("callscript", buttons=self.script_buttons(), **self.document("callscript"))
+
+    def script_buttons(self, *more: str) -> list[Button]:
+        buttons = [Button(Menu(m), m) for m in (*more, "download", "logcall")]
         if self.mode.finished:
             buttons += [Button(Menu(m), m) for m in ("review", "reset")]
         else:
             buttons.append(self.resume_button())
-        self.show("callscript", buttons=buttons, **self.document("callscript"))
+        return buttons
 
     def document_sources(self) -> Sources:
         """What the estimate, the call script and the files are built from."""
@@ -793,6 +805,7 @@ MENU: dict[str, Callable[[Turn], None]] = {
     "estimate": Turn.estimate,
     "table": Turn.estimate_table,
     "callscript": Turn.call_script,
+    "fullscript": Turn.full_script,
     "download": Turn.download,
     "logcall": log_call,
     "calls": show_calls,

@@ -122,6 +122,7 @@ MENU_ITEMS = (
     "summary",
     "estimate",
     "callscript",
+    "fullscript",
     "table",
     "download",
     "logcall",

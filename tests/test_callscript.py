@@ -664,7 +664,8 @@ def test_write_down_has_blanks_in_the_document() -> None:
 
 def test_document_has_title_disclaimer_and_crisis_resources() -> None:
     text = document(SPRAVATO_PPO)
-    assert text.startswith("Your call script for Aetna\n")
+    assert text.startswith("Phone card for your call to Aetna\nRead this first: ")
+    assert "\nYour call script for Aetna\n" in text  # the full checklist after the card
     assert "not a guarantee of coverage" in text
     assert "988" in text and "Suicide & Crisis Lifeline" in text
 

@@ -195,7 +195,7 @@ def test_choosing_a_clinic_prices_the_estimate_and_names_it_in_the_call_script(
     assert shown.context["estimate"].low.patient_total == Decimal("2080.00")
 
     three.send(CallScript())
-    script = three.reply("callscript")
+    script = three.reply("callscript_card")
     assert script.context["answers"]["clinic"] == "Calm Center"
     assert "clinic_ids" in script.context["script"].before
 

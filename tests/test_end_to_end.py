@@ -143,7 +143,10 @@ def test_a_full_conversation_through_the_estimate_and_the_call_script(world, tmp
     low, high = (money(s.patient_total) for s in (expected.low, expected.high))
     assert f"About {low} to {high} for you for 8 sessions" in cost
     assert "Covered for depression" in cost  # the unknown to ask about first
-    call_script = "\n".join(script)
+    (card,) = script  # the phone card, one message; the full checklist a tap away
+    assert card.startswith("Phone card for your call to Aetna <Choice> POS II & more\n")
+    assert "may I have your name and a reference number" in card and len(card) <= 4096
+    call_script = "\n".join(act(fake, user, "press", "The full checklist", expect="If they say no"))
     for fact in ("G2082", "J0013", "Optum", "network-gap exception", "Write down"):
         assert fact in call_script, fact
 
@@ -423,7 +426,9 @@ def test_three_clinics_compared_in_chat_and_the_cheapest_used_by_the_call_script
     act(fake, user, "press", "Use this clinic for my estimate", expect="Your estimate now uses")
     (cost, *_) = act(fake, user, "send", "/estimate", expect="Cost estimate")
     assert "Priced for Calm Center" in cost
-    script = "\n".join(act(fake, user, "send", "/callscript", expect="If they say no"))
+    (card,) = act(fake, user, "send", "/callscript", expect="Phone card")
+    assert "Is Calm Center in network for my plan? Please check by its NPI" in card
+    script = "\n".join(act(fake, user, "press", "The full checklist", expect="If they say no"))
     assert "Calm Center" in script and "NPI" in script
     assert saved_answers(tmp_path, user)["clinic"] == "Calm Center"
     assert bot.stop() == 0

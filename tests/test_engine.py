@@ -555,15 +555,19 @@ def test_answers_before_any_answer_offers_to_begin_and_nothing_to_edit():
     assert [b.label for b in reply.buttons] == ["begin"]
 
 
-def test_the_end_shows_the_summary_then_the_estimate_then_the_call_script():
+def test_the_end_shows_the_summary_then_the_estimate_then_the_phone_card():
     chat = Chat()
     chat.begin()
     walk(chat, SPRAVATO_COINSURANCE)
-    assert [r.template for r in chat.replies][-3:] == ["summary", "estimate", "callscript"]
+    assert [r.template for r in chat.replies][-3:] == ["summary", "estimate", "callscript_card"]
     estimate = chat.reply("estimate").context["estimate"]
     # Out of network at $885 with $600 allowed: $285 billed above the allowed amount each time.
     assert all(s.patient >= 285 for s in estimate.low.per_session)
-    assert [b.label for b in chat.last.buttons] == ["download", "logcall", "review", "reset"]
+    labels = ["fullscript", "download", "logcall", "review", "reset"]
+    assert [b.label for b in chat.last.buttons] == labels
+    (full,) = chat.tap("fullscript")  # the whole checklist, a tap away
+    assert full.template == "callscript"
+    assert [b.label for b in full.buttons] == labels[1:]
     (sent,) = chat.send(Menu("download"))
     assert [a.document for a in sent.attachments] == ["callscript"]
     (table,) = chat.send(Menu("table"))
@@ -580,7 +584,7 @@ def test_estimate_and_call_script_work_at_any_time_on_what_is_answered():
     assert reply.context["estimate"].high.patient_total == 6 * 800  # not covered, 6 sessions
     assert "resume" in {b.label for b in reply.buttons}
     (script,) = chat.send(CallScript())
-    assert script.template == "callscript"
+    assert script.template == "callscript_card"
     assert not chat.changed
     chat.tap("continue")
     assert chat.asking == "insurer"
@@ -787,6 +791,9 @@ def test_a_logged_denial_puts_what_to_do_about_it_first_in_the_call_script():
     walk_to(chat, "bh_carveout", {"plan_type": "ppo"})
     chat.log_authorization("denied", "PA-9", "11/20/2026")
     chat.send(CallScript())
+    card = Renderer().render(chat.reply("callscript_card"), "text").text
+    assert "1. Why is Spravato not covered?" in card  # the denial first on the phone card too
+    chat.tap("fullscript")
     script = chat.reply("callscript").context["script"]
     assert script.denied and script.first == "authorization_denied"
     assert script.if_denied[:3] == ("denial_in_writing", "peer_to_peer", "internal_appeal")
@@ -797,7 +804,7 @@ def test_a_logged_denial_puts_what_to_do_about_it_first_in_the_call_script():
     # A later call with the authorization approved: the denial is no longer first.
     chat.log_authorization("approved", "PA-9", "12", "12/1/2026", "5/1/2027")
     chat.send(CallScript())
-    assert chat.reply("callscript").context["script"].first is None
+    assert chat.reply("callscript_card").context["script"].first is None
 
 
 def test_an_approval_offers_a_reminder_two_weeks_before_it_ends():

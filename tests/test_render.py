@@ -227,6 +227,7 @@ def spravato_chat(names: dict[str, str]) -> Chat:
     chat.send(Menu("download"))
     chat.send(Estimate())
     chat.send(CallScript())
+    chat.send(Menu("fullscript"))
     chat.send(Export())
     chat.send(Delete())
     chat.send(Confirm("delete", "no"))
@@ -413,6 +414,7 @@ def clinics_chat(names: dict[str, str]) -> Chat:
     chat.send(Estimate())
     chat.send(Menu("table"))
     chat.send(CallScript())
+    chat.send(Menu("fullscript"))
     chat.send(ClinicButton("2", "remove"))
     chat.send(Confirm("clinic2", "no"))
     chat.send(ClinicButton("2", "remove"))
@@ -772,7 +774,8 @@ def test_crisis_resources_and_disclaimer(chats: dict[str, Chat], markup: str) ->
     for reply in (welcome, chat.of("help")[0], chat.of("crisis")[0]):
         assert "988" in shown(reply), reply.template
         assert "Suicide & Crisis Lifeline" in shown(reply), reply.template
-    for reply in (welcome, chat.of("estimate")[0], chat.of("callscript")[0]):
+    card, full = chat.of("callscript_card")[0], chat.of("callscript")[0]
+    for reply in (welcome, chat.of("estimate")[0], card, full):
         assert "not a guarantee" in shown(reply), reply.template
 
 

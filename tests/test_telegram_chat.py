@@ -128,10 +128,14 @@ def test_a_whole_conversation_reads_like_a_chat(bot):
             ):
                 said = await (bot.press(what) if how == "press" else bot.send(what))
                 assert reply in said, (question, what)
-        summary, estimate, *script = [m["text"] for m in bot.fake.messages(USER)[before:]]
+        summary, estimate, card = [m["text"] for m in bot.fake.messages(USER)[before:]]
         assert summary.startswith("Your answers")
         assert "Cost estimate" in estimate and "for 6 sessions" in estimate
-        assert any("J3490" in part for part in script)  # IV ketamine's drug code
+        assert card.startswith("Phone card for your call to Blue Cross <Texas> & Co")
+        before = len(bot.fake.messages(USER))
+        await bot.press("The full checklist")
+        script = "\n".join(m["text"] for m in bot.fake.messages(USER)[before:])
+        assert "J3490" in script  # IV ketamine's drug code
         assert "Download the call script" in [label for label, _ in bot.fake.buttons(USER)]
         assert "Insurer: Blue Cross <Texas> & Co" in summary
         assert "Copay per session: $40" in summary
@@ -329,6 +333,10 @@ def test_a_long_call_script_is_split_into_valid_messages_and_offered_as_a_file(b
         await bot.press("Not sure yet")
         before = len(bot.fake.messages(USER))
         await bot.send("/callscript")
+        (card,) = [m["text"] for m in bot.fake.messages(USER)[before:]]  # the phone card: one
+        assert card.startswith("Phone card") and len(card) <= 4096
+        before = len(bot.fake.messages(USER))
+        await bot.press("The full checklist")
         parts = [m["text"] for m in bot.fake.messages(USER)[before:]]
         assert len(parts) >= 2  # longer than one Telegram message
         assert all(len(part) <= 4096 for part in parts)

@@ -266,10 +266,11 @@ def test_the_end_shows_the_estimate_and_the_call_script_and_saves_the_printable_
     saved.parent.mkdir(parents=True, exist_ok=True)
     saved.write_text("an older copy, readable by all")
     saved.chmod(0o644)
-    out = run_bot(tmp_path, *FULL_CONVERSATION, "1")  # 1) Download the call script
+    out = run_bot(tmp_path, *FULL_CONVERSATION, "2")  # 2) Download the call script
     estimate = out[out.index("Cost estimate\n") :]
     assert "for you for 8 sessions" in estimate
-    assert f"  1) {label('download')}" in out.splitlines()
+    assert f"  1) {label('fullscript')}" in out.splitlines()
+    assert f"  2) {label('download')}" in out.splitlines()
     assert f"The printable call script is saved as {saved}." in out
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600  # it holds their insurance details
     printable = saved.read_text("utf-8")
