@@ -288,14 +288,14 @@ def _card(facts: _Facts, *, denied_first: bool) -> tuple[str, ...]:
             ("benefit", facts.spravato and not original),
             ("network_npi", not original),
             ("preauth", facts["preauth"] != "no"),
+            ("out_of_network_share", out),
+            ("deductible", own or original),
+            ("cost_share", True),
+            ("out_of_pocket", own),
             (
                 "referral",
                 not original and (facts.plan in REFERRAL_PLANS or facts.unknown("referral")),
             ),
-            ("deductible", own or original),
-            ("cost_share", True),
-            ("out_of_pocket", own),
-            ("out_of_network_share", out),
             ("network_gap", out),
             ("carveout", facts.unknown("bh_carveout") and not original),
         ]
@@ -312,9 +312,15 @@ def _card(facts: _Facts, *, denied_first: bool) -> tuple[str, ...]:
         "network_gap": ("network_options",),
         "carveout": ("bh_carveout",),
     }
+
+    def still_open(item: str) -> bool:
+        """Whether an answer the item settles (of those that may apply) is still unknown."""
+        asked = [q for q in settles.get(item, ()) if q in facts.flow]
+        return any(facts.unknown(q) for q in asked if facts.flow[q].may_apply(facts.settled))
+
     items = [item for item, included in wanted if included]
     if not denied_first:  # what is still unknown first; the order of importance within each
-        items.sort(key=lambda i: not any(facts.unknown(q) for q in settles.get(i, ("",))))
+        items.sort(key=lambda item: not still_open(item))
     return tuple(items[:CARD_SIZE])
 
 

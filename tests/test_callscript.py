@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections.abc import Mapping
 
 import pytest
@@ -856,3 +857,60 @@ def test_longest_names_fit_each_paragraph() -> None:
     assert LONGEST_NAME in html
     for paragraph in paragraphs(html):
         assert utf16(parse_html(paragraph)[0].strip()) <= MAX_TEXT_LENGTH
+
+
+# -- the phone card -----------------------------------------------------------------------------
+
+PERSONAS = {
+    # Ana: Spravato on an employer PPO, in network; her benefit (medical or pharmacy) unknown.
+    "ana": {
+        "treatment": "spravato", "insurer": "Aetna", "plan_type": "ppo", "bh_carveout": "no",
+        "coverage": "yes", "benefit": UNKNOWN, "preauth": "yes", "referral": "no", "trials": 3,
+        "clinic": "Calm Mind Clinic", "network": "in", "deductible": "2500.00",
+        "deductible_met": "900.00", "cost_sharing": "coinsurance", "coinsurance_pct": "20",
+        "oop_max": "7000.00", "oop_met": "1100.00", "price_per_session": "1050.00", "sessions": 12,
+    },
+    # Sam: IV ketamine on an HDHP, an out-of-network clinic, "idk" to nearly everything else.
+    "sam": {
+        "treatment": "iv_ketamine", "plan_type": "hdhp", "network": "out",
+        "deductible": "3200.00", "deductible_met": "0.00", "price_per_session": "500.00",
+        "sessions": 6,
+    },
+    # Rosa: Spravato on Original Medicare with a Medigap plan.
+    "rosa": {
+        "treatment": "spravato", "insurer": "Medicare", "plan_type": "medicare",
+        "medicare_kind": "original", "medigap": "yes",
+    },
+}  # fmt: skip
+
+
+def card(answers: Mapping[str, object], markup: str = "text") -> str:
+    script = build_call_script(answers)
+    return RENDERER.message("callscript_card", markup, script=script, answers=answers)
+
+
+@pytest.mark.parametrize("who", [*PERSONAS, "ana, not covered"])
+def test_the_phone_card_fits_one_message_and_one_page_and_opens_with_what_to_say(who):
+    answers = PERSONAS[who.split(",")[0]] | ({"coverage": "no"} if "not covered" in who else {})
+    html, text = card(answers, "html"), card(answers)
+    assert utf16(html) <= MAX_TEXT_LENGTH
+    parse_html(html)  # Telegram accepts it
+    printed = [row for line in text.split("\n") for row in textwrap.wrap(line, 80) or [""]]
+    assert len(printed) <= 60  # one printed page
+    title, opening, *rest = text.split("\n")
+    assert title.startswith("Phone card for your call")
+    assert opening.startswith("Read this first: \"Hi, I'm calling about coverage for ")
+    questions = [line for line in rest if re.match(r"\d\. ", line)]
+    assert 3 <= len(questions) <= 5 and all("____" in q for q in questions)
+    assert text.index("name and a reference number") < text.index(questions[0])
+    if "not covered" in who:
+        assert questions[0].startswith("1. Why is Spravato not covered?")
+        assert "policy" in questions[1]
+
+
+def test_the_phone_card_asks_what_these_answers_leave_open_first():
+    assert build_call_script(PERSONAS["ana"]).card[0] == "benefit"  # she does not know it
+    assert build_call_script(PERSONAS["sam"]).card[:2] == ("coverage", "preauth")
+    rosa = build_call_script(PERSONAS["rosa"]).card
+    assert "network_npi" not in rosa and "carveout" not in rosa  # no networks in Original Medicare
+    assert "Medicare-approved amount" in card(PERSONAS["rosa"])
