@@ -325,7 +325,7 @@ class Turn:
         return self.mode.resume_button()
 
     def summary(self) -> None:
-        """The answers, then the estimate and the call script built from them."""
+        """The answers, then the estimate's headline and the phone card built from them."""
         values = self.values()
         rows = [(q.id, values.get(q.id)) for q in self.flow.applicable(values)]
         self.show(
@@ -336,7 +336,9 @@ class Turn:
             ],
             answers=values,
         )
-        self.estimate()
+        # The estimate's headline only: the full one (assumptions, paying help) is a tap away.
+        buttons = [Button(Menu("estimate"), "estimate_full"), Button(Menu("table"), "table")]
+        self.show("estimate", buttons=buttons, headline=True, **self.document("estimate"))
         self.call_script()
 
     def current_answers(self) -> dict[str, Any]:
