@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot import authorizations
-from bot.engine import CallScript, LogCall, Menu
+from bot.engine import LogCall, Menu
 from bot.render import Renderer
 from tests.support.engine_chat import Chat, walk
 
@@ -56,7 +56,8 @@ def estimate_of(chat: Chat):
 
 
 def script_of(chat: Chat):
-    chat.send(CallScript())
+    """The full call script (the phone card is the reply to /callscript; the rest a tap on)."""
+    chat.send(Menu("fullscript"))
     return chat.reply("callscript").context["script"]
 
 
