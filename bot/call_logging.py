@@ -225,6 +225,8 @@ class LoggingCall(Mode):
             "logged_at": turn.now,
             "changed": call.changed,
         }
+        if said.get("call_note", UNKNOWN) != UNKNOWN:
+            logged["note"] = said["call_note"]
         turn.case.calls.append(logged)
         authorization = None
         if said.get("pa_status", "none") != "none":

@@ -8,7 +8,7 @@ templates/questions/.
 
 from __future__ import annotations
 
-from bot.clinics import CLINIC_FORM
+from bot.clinics import CLINIC_FORM, NOTE_LENGTH
 from bot.flow import Flow, Kind, Question, only, unless
 
 CALL_DETAILS = Flow(
@@ -51,6 +51,7 @@ AUTHORIZATION = Flow(
             not_before="pa_start",
         ),
         Question("pa_letter_date", Kind.DATE, when=only("pa_status", "denied")),
+        Question("call_note", Kind.TEXT, maximum=NOTE_LENGTH),
     )
 )
 

@@ -225,6 +225,7 @@ def test_the_readme_shows_a_real_medicare_advantage_denial():
     chat.tap("denied")
     chat.say("PA-55012")
     chat.say("11/30/2026")
+    chat.tap("unknown")  # no note
     seen = [shown(chat, "call_logged")]
     renderer = Renderer()
     seen.append(" ".join(renderer.label(b) for b in chat.last.buttons))

@@ -273,7 +273,8 @@ def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(worl
     act(fake, user, "send", "6")
     act(fake, user, "press", "Done with answers")
     act(fake, user, "press", "Submitted, waiting")
-    (logged,) = act(fake, user, "send", "PA-42")
+    act(fake, user, "send", "PA-42")
+    (logged,) = act(fake, user, "send", "They want the trial history faxed")  # the call's note
     assert "reference REF-777" in logged and "Price per session: $600" in logged
     labels = [label for label, _ in fake.buttons(user)]
     remind = next(label for label in labels if label.startswith("Remind me to check"))
@@ -288,6 +289,7 @@ def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(worl
     assert "If it is denied and the denial stands, the plan pays nothing: about $3,600" in estimate
     (calls, *_) = act(fake, user, "send", "/calls")
     assert "REF-777" in calls and "PA-42" in calls
+    assert "Note: They want the trial history faxed" in calls
     (answers, *_) = act(fake, user, "send", "/answers")
     assert "Price per session: $600" in answers and "clinic call ref REF-777" in answers
 
@@ -315,6 +317,7 @@ def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(worl
     act(fake, user, "send", "REF-888")
     act(fake, user, "press", "Done with answers")
     act(fake, user, "press", "No news about one")
+    act(fake, user, "press", "No note")
     (calls, *_) = act(fake, user, "send", "/calls")
     assert calls.index("REF-888") < calls.index("REF-777")  # newest first
     documents = len(fake.documents)

@@ -631,6 +631,8 @@ def test_a_logged_call_fills_unknowns_with_their_source_and_narrows_the_estimate
     chat.tap("calldone")
     assert chat.asking == "pa_status"
     chat.tap("none")
+    assert chat.asking == "call_note"  # what else they said, in the caller's words
+    chat.say("Fax the <letter> to 555-0100")
     assert chat.last.template == "call_logged"
     (call,) = chat.case.calls
     assert call == {
@@ -641,7 +643,10 @@ def test_a_logged_call_fills_unknowns_with_their_source_and_narrows_the_estimate
         "reference": "REF-12345",
         "logged_at": NOW.isoformat(),
         "changed": ["treatment", "plan_type"],
+        "note": "Fax the <letter> to 555-0100",
     }
+    calls = Renderer().render(chat.send(Calls())[0], "html").text
+    assert "Note: Fax the &lt;letter&gt; to 555-0100" in calls
     assert chat.case.answers["plan_type"]["source"] == {"call": 1}
     assert "source" not in chat.case.answers["insurer"]  # unchanged by the call
     after = chat.send(Estimate())[0].context["estimate"]
@@ -666,6 +671,8 @@ def test_authorization_news_is_recorded_with_its_dates():
     chat.say("2026-11-01")  # before the start
     assert chat.last.context["error"]["code"] == "before"
     chat.say("2027-05-31")
+    chat.tap("unknown")  # no note
+    assert "note" not in chat.case.calls[0]
     (authorization,) = chat.case.authorizations
     assert authorization == {
         "call": 1,
@@ -710,6 +717,7 @@ def test_choosing_answers_on_a_call_and_cancelling_a_call():
     assert chat.last.template == "answers"  # back to the list to pick another
     chat.tap("calldone")
     chat.tap("none")
+    chat.tap("unknown")  # no note
     assert chat.case.calls[0]["changed"] == ["deductible"]
     assert chat.case.answers["deductible"]["source"] == {"call": 1}
 
@@ -732,6 +740,7 @@ def test_starting_over_keeps_calls_with_the_earlier_case():
     chat.tap("unknown")
     chat.tap("calldone")
     chat.tap("none")
+    chat.tap("unknown")  # no note
     chat.begin()
     chat.tap("spravato")
     chat.send(Reset())

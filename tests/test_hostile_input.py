@@ -71,10 +71,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 from telegram import Update
 
 from bot.calls import AUTHORIZATION, CALL_DETAILS, form_of
 from bot.channels.telegram import TelegramChannel
+from bot.choosing import CLOSE_ENOUGH, words_of
 from bot.conversation import Conversation
 from bot.events import MENU_ITEMS, Confirm, decode
 from bot.flow import UNKNOWN, YES_NO, Flow, Kind, Question
@@ -115,6 +117,8 @@ NUMBER_WORDS = (
     "nineteen", "twenty",
 )
 # fmt: on
+NOTHING_WORDS = frozenset({"nothing", "none", "zero", "nil", "nada", "nothing yet", "none yet"})
+"""Words the bot takes as 0 where a figure is asked."""
 
 QUERY_IDS = itertools.count(9_000_000_000)
 TALLY = {"tried": 0, "accepted": 0, "failures": 0}
@@ -388,6 +392,8 @@ def build_states(h: Harness) -> dict[str, State]:
     h.press("a:pa_status:denied")
     h.text("D-1")
     keep("call:pa_letter_date", "pa_letter_date")
+    h.text("yesterday")
+    keep("call:call_note", "call_note")
 
     assert sorted(states) == sorted(STATE_NAMES)
     return states
@@ -590,7 +596,9 @@ def value_of(record: dict[str, Any] | None, question_id: str, before: dict[str, 
         if not grown:
             return "none" if question_id == "pa_status" else None
         return case["authorizations"][-1].get(question_id.removeprefix("pa_"))
-    return case["calls"][-1].get(question_id.removeprefix("call_"))
+    # A call filed with "no note" (or "I don't know") holds no note: the answer was unknown.
+    missing = UNKNOWN if question_id == "call_note" else None
+    return case["calls"][-1].get(question_id.removeprefix("call_"), missing)
 
 
 def _folded(raw: str) -> str:
@@ -622,7 +630,9 @@ def plausible(question: Question, raw: str, value: Any, answers: dict[str, Any])
         letters = re.sub("[^a-z]", "", folded)
         if question.choices == YES_NO:
             return letters[:1] == value[0] or letters == {"yes": "true", "no": "false"}[value]
-        return value in question.choices and letters == value.replace("_", "")
+        # The id itself, or a slip of the keyboard away from it ("ppoo" for ppo).
+        near = fuzz.ratio(" ".join(words_of(raw)), value.replace("_", " ")) >= CLOSE_ENOUGH
+        return value in question.choices and (letters == value.replace("_", "") or near)
     if question.kind == Kind.TEXT:
         return (
             isinstance(value, str)
@@ -635,6 +645,8 @@ def plausible(question: Question, raw: str, value: Any, answers: dict[str, Any])
     if question.kind == Kind.DATE:
         return _plausible_date(question, folded, value, answers)
     digits = _ascii_digits(raw)
+    if value in (0, "0", "0.00") and " ".join(words_of(raw, filler=True)) in NOTHING_WORDS:
+        return True  # "none", "nothing", "zero": 0
     if not digits and not (question.kind == Kind.COUNT and value in range(len(NUMBER_WORDS))):
         return False
     if question.kind == Kind.COUNT:
@@ -1112,8 +1124,9 @@ def test_accepted_hostile_text_is_shown_safely_everywhere(hostile, name, caplog)
     for question in ("insurer", "bh_company", "clinic"):
         steps += [f"press e:{question}:", nasty]
     steps += ["/logcall", "press a:call_party:insurer", "press a:call_date:today", nasty, nasty]
-    steps += ["press m::calldone", "press a:pa_status:pending", nasty]
+    steps += ["press m::calldone", "press a:pa_status:pending", nasty, nasty]  # number, note
     steps += ["/calls", "/answers", "/estimate", "press m::table", "/callscript"]
+    steps += ["press m::fullscript"]
     steps += ["press m::download", "/export", "/start", "/help", "/reminders", "/cases"]
     for step in steps:
         if step.startswith("press "):
@@ -1125,7 +1138,7 @@ def test_accepted_hostile_text_is_shown_safely_everywhere(hostile, name, caplog)
     answers = said(h.record())
     assert [answers[q] for q in ("insurer", "bh_company", "clinic")] == [saved] * 3
     call = h.record()["case"]["calls"][-1]
-    assert (call["rep"], call["reference"]) == (saved, saved)
+    assert (call["rep"], call["reference"], call["note"]) == (saved, saved, saved)
     assert h.fake.errors[errors:] == []
     assert logged_errors(caplog) == []
 
@@ -1148,6 +1161,7 @@ def test_an_unknown_approval_end_logs_the_call_and_says_so(hostile, answer, capl
         h.press("a:pa_end:unknown")
     else:
         h.text("?")
+    h.press("a:call_note:unknown")  # no note: the call is filed
     assert logged_errors(caplog) == []
     assert "Call logged" in bot_said(h, before)
 
@@ -1157,6 +1171,7 @@ def test_calls_lists_an_approval_whose_end_is_unknown(hostile, caplog):
     h = hostile.h
     h.restore(hostile.states["call:pa_end"].record)
     h.text("?")
+    h.press("a:call_note:unknown")
     assert h.record()["case"]["authorizations"][-1]["end"] == UNKNOWN  # filed, unreported
     caplog.clear()
     before = len(h.fake.messages(USER))

@@ -342,6 +342,7 @@ def calls_chat(names: dict[str, str]) -> Chat:
     chat.answer("pa_sessions", "12")
     chat.answer("pa_start", "2025-03-10")
     chat.answer("pa_end", "2025-03-01", "2025-09-10")
+    chat.answer("call_note", "x" * 201, names["clinic"])  # a note: too long, then the name
     assert chat.last[-1].template == "call_logged"
     chat.send(next(b.press for b in chat.last[-1].buttons if b.label == "remind_call"))
     chat.send(LogCall())
@@ -356,6 +357,7 @@ def calls_chat(names: dict[str, str]) -> Chat:
     chat.answer("pa_status", tap("pa_status", "denied"))
     chat.answer("pa_number", tap("pa_number"))
     chat.answer("pa_letter_date", "2/20/2025")
+    chat.answer("call_note", tap("call_note"))  # no note
     chat.send(next(b.press for b in chat.last[-1].buttons if b.label == "remind_appeal"))
     (listing,) = chat.send(Reminders())
     remind = next(b.press for b in listing.buttons if b.label == "remind_call")

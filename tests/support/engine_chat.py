@@ -72,6 +72,8 @@ class Chat:
         self.tap(status)
         for answer in answers:
             self.say(answer)
+        if self.asking == "call_note":  # the last question of a call: a note, or none
+            self.tap("unknown")
 
 
 def typed_at(question: str, answers: dict[str, str]) -> str:
