@@ -87,6 +87,7 @@ RENDERED_ELSEWHERE = {
     "resent_kept": "tests/test_engine.py",
     "data_dir_locked": "tests/test_storage_faults.py",
     "time_zone_unknown": "tests/test_time_zone.py",
+    "terminal_removed": "tests/test_terminal.py",
     "disk_full": "tests/test_storage_faults.py",
     "failed": "tests/test_storage_faults.py",
     "answers_file_error": "tests/test_estimate_command.py",

@@ -290,3 +290,19 @@ def test_a_reminder_that_fell_due_is_shown_when_the_terminal_starts(tmp_path: Pa
     out = run_bot(tmp_path)
     assert out.index("Reminder: call your insurer") < out.index("Hello. I help you")
     assert "Reminder:" not in run_bot(tmp_path)  # shown once
+
+
+def test_export_saves_three_files_said_apart_and_delete_removes_them(tmp_path: Path) -> None:
+    cwd = tmp_path / "cwd"
+    out = run_bot(tmp_path, *FULL_CONVERSATION, "/export")
+    names = ("my-data.json", "call-script.txt", "estimate.txt")
+    for name in names:
+        assert stat.S_IMODE((cwd / name).stat().st_mode) == 0o600
+    assert f"Everything stored about you is saved as {cwd / 'my-data.json'}" in out
+    assert f"The cost estimate is saved as {cwd / 'estimate.txt'}." in out
+    assert f"The printable call script is saved as {cwd / 'call-script.txt'}." in out
+    erased = bot_process(tmp_path, ("/delete", "1"), ("chat",))  # 1) Yes, delete everything
+    assert erased.returncode == 0 and "erased their data" in erased.stderr  # the operator's log
+    assert "The files saved here were removed too:" in erased.stdout
+    assert not any((cwd / name).exists() for name in names)
+    assert not (tmp_path / "data" / "users" / "terminal.json").exists()

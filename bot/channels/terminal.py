@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import Conversation
+from bot.documents import DOCUMENTS
 from bot.engine import DeliverDue, Event, Reply, Start, Text, command, decode
 from bot.render import Renderer
 
@@ -94,6 +95,19 @@ class TerminalChannel:
                 self.say("\n".join([rendered.text, "", *listing]))
             else:
                 self.say(rendered.text)
+        if any(reply.template == "deleted" for reply in replies):
+            self.remove_saved_files()
+
+    def remove_saved_files(self) -> None:
+        """Everything was erased: the files this channel saved go too (they hold the same)."""
+        removed = []
+        for document in DOCUMENTS.values():
+            path = self.downloads / document.filename
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+                removed.append(str(path))
+        if removed:
+            self.say(self.renderer.message("terminal_removed", "text", paths=removed))
 
     def say(self, text: str) -> None:
         self.stdout.write(text + "\n\n")
