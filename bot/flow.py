@@ -199,8 +199,9 @@ FLOW: tuple[Question, ...] = (
     ),
     Question("coverage", Kind.CHOICE, YES_NO),
     Question("benefit", Kind.CHOICE, ("medical", "pharmacy"), when=only("treatment", SPRAVATO)),
-    Question("preauth", Kind.CHOICE, YES_NO),
-    Question("referral", Kind.CHOICE, YES_NO),
+    # Told it is not covered: an authorization or a referral matters only once coverage is won.
+    Question("preauth", Kind.CHOICE, YES_NO, when=unless("coverage", "no")),
+    Question("referral", Kind.CHOICE, YES_NO, when=unless("coverage", "no")),
     Question("trials", Kind.COUNT, maximum=30, suggest=lambda answers: ("1", "2", "3", "4")),
     Question("clinic", Kind.TEXT),
     Question("network", Kind.CHOICE, ("in", "out"), when=NOT_ORIGINAL_MEDICARE),

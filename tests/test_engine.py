@@ -984,3 +984,24 @@ def test_a_forged_page_is_a_closed_question():
     chat = Chat()
     (reply,) = chat.send(Older("calls", "99999999"))
     assert reply.template == "closed"
+
+
+def test_told_not_covered_on_a_call_the_walk_skips_authorization_and_referral():
+    chat = Chat()
+    unknown_everywhere(chat)
+    chat.send(LogCall())
+    chat.tap("insurer")
+    chat.tap("today")
+    chat.tap("unknown")
+    chat.tap("unknown")
+    chat.tap("callwalk")
+    asked = []
+    while chat.asking not in (None, "pa_status"):
+        asked.append(chat.asking)
+        if chat.asking == "coverage":
+            chat.tap("no")
+        else:
+            chat.say("idk")
+    after = asked[asked.index("coverage") + 1 :]
+    assert after and not {"preauth", "referral"} & set(after)
+    assert chat.answers()["coverage"] == "no"

@@ -127,7 +127,7 @@ def test_block_is_a_mermaid_flowchart() -> None:
 def test_conditions_label_their_edges_with_an_otherwise_skip() -> None:
     drawn = edges(flow_diagram.mermaid(FLOW))
     assert drawn["q_coverage", "q_benefit"] == "treatment = spravato"
-    assert drawn["q_coverage", "q_preauth"] == "otherwise"
+    assert drawn["q_coverage", "q_preauth"] == "coverage ≠ no"  # not covered: no authorization yet
     met = "Original Medicare or (the plan's own deductible and deductible ≠ 0.00)"
     assert drawn["q_deductible", "q_deductible_met"] == met
     assert drawn["q_deductible", "q_cost_sharing"] == "not Original Medicare"
