@@ -70,6 +70,7 @@ from bot.parsing import (
     parse_text,
     parse_yes_no,
 )
+from bot.plausibility import doubt
 from bot.questionnaire import Asking, Changing, Finished, NotBegun
 from bot.replies import Button, Reply
 
@@ -366,6 +367,7 @@ class Turn:
             buttons=[Button(Menu(m), m) for m in ("estimate", "callscript", "review")],
             question=question.id,
             value=self.values().get(question.id),
+            doubt=doubt(question.id, self.values()),
             answers=self.values(),
             estimate=estimate,
             was=was,
@@ -607,7 +609,11 @@ class Turn:
             self.case.held = None
             self.changed = True
         if typed:
-            self.acknowledged = {"question": question.id, "value": value}
+            self.acknowledged = {
+                "question": question.id,
+                "value": value,
+                "doubt": doubt(question.id, self.values()),
+            }
         else:
             context = {
                 "question": question.id,

@@ -888,7 +888,8 @@ def test_a_typed_answer_is_acknowledged_with_the_next_question():
     chat.begin()
     walk_to(chat, "deductible", {"plan_type": "ppo"})
     chat.say("$1,500")
-    assert chat.last.context["acknowledged"] == {"question": "deductible", "value": "1500.00"}
+    acknowledged = chat.last.context["acknowledged"]
+    assert acknowledged == {"question": "deductible", "value": "1500.00", "doubt": None}
     assert Renderer().render(chat.last, "text").text.startswith("✓ Saved: Deductible, $1,500\n")
 
 
@@ -1005,3 +1006,33 @@ def test_told_not_covered_on_a_call_the_walk_skips_authorization_and_referral():
     after = asked[asked.index("coverage") + 1 :]
     assert after and not {"preauth", "referral"} & set(after)
     assert chat.answers()["coverage"] == "no"
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "answers", "said"),
+    [
+        ("oop_max", "1000", {"deductible": "1500"}, "is less than your deductible ($1,500)"),
+        ("price_per_session", "$8", {}, "unusual price for a session"),
+        ("price_per_session", "$6,000", {}, "unusual price for a session"),
+        ("coinsurance_pct", "80%", {}, "A coinsurance above 50% is rare"),
+        ("oop_max", "4000", {"deductible": "1500"}, None),  # as usual: nothing said
+        ("price_per_session", "$885", {}, None),
+    ],
+)
+def test_an_unusual_figure_is_saved_and_questioned_in_the_same_breath(
+    question, typed, answers, said
+):
+    chat = Chat()
+    chat.begin()
+    base = {"plan_type": "ppo", "network": "in", "cost_sharing": "coinsurance"}
+    walk_to(chat, question, base | answers)
+    chat.say(typed)
+    assert chat.asking != question  # saved and on to the next question: never refused
+    text = Renderer().render(chat.last, "text").text
+    first, second = text.split("\n")[:2]
+    assert first.startswith("✓ Saved: ")
+    if said is None:
+        assert "Is that right?" not in text
+    else:
+        assert second.startswith("Is that right?") and said in second
+        assert "/answers" in second
