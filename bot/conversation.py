@@ -64,9 +64,9 @@ class Conversation:
         self.flow = flow or Flow()
         self.clock = clock
         self.zone = zone
+        """The bot's time zone: "today", typed dates and reminder days are days there."""
         self.words = words
         """What users may type for the options of choice questions (the renderer's words)."""
-        """The bot's time zone: "today", typed dates and reminder days are days there."""
         self.reminder_index = reminder_index
         self._disk_full = False
         """The disk was full at the last save: said once at CRITICAL, until a save works."""

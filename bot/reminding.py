@@ -17,16 +17,12 @@ if TYPE_CHECKING:
     from bot.engine import Turn
 
 
-def today(turn: Turn) -> date:
-    return turn.today
-
-
 def offers(turn: Turn, authorization: dict[str, Any] | None) -> list[Button]:
     """Buttons to set the reminders that fit (after a call: around its authorization news)."""
     rule = appeals.rule_for(turn.values())
     return [
         Button(Remind(kind, day.isoformat()), f"remind_{kind}", {"day": day})
-        for kind, day in reminders.offers(today(turn), authorization, rule)
+        for kind, day in reminders.offers(turn.today, authorization, rule)
     ]
 
 
@@ -39,7 +35,7 @@ def set_reminder(turn: Turn, kind: str, day_text: str) -> None:
         day = date.fromisoformat(day_text)
     except ValueError:
         day = None
-    if day is None or not reminders.acceptable(kind, day, today(turn)):
+    if day is None or not reminders.acceptable(kind, day, turn.today):
         turn.closed()
         return
     due = day.isoformat()
