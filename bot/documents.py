@@ -92,6 +92,8 @@ def attach(sources: Sources, *documents: str) -> tuple[Attachment, ...]:
 class File:
     """A document made: ready for a channel to send or save."""
 
+    document: str
+    """Which of `DOCUMENTS` it is."""
     filename: str
     media_type: str
     content: bytes

@@ -303,6 +303,7 @@ class Turn:
         if saved is not None:
             buttons.append(Button(Keep(question.id), "keep"))
         buttons += mode.question_buttons(question)
+        buttons += self.change_doubted(self.acknowledged)
         header = {"progress": None, "header": None}
         self.show(
             "question",
@@ -316,6 +317,13 @@ class Turn:
             answers=self.answers_with_drafts(),
         )
         self.acknowledged = None
+
+    def change_doubted(self, saved: Mapping[str, Any] | None) -> list[Button]:
+        """A button to change an answer just saved that looks unusual (bot/plausibility.py);
+        going on confirms it."""
+        if not saved or not saved["doubt"] or saved["question"] not in self.flow:
+            return []
+        return [Button(Edit(saved["question"]), "change", {"question": saved["question"]})]
 
     def answers_with_drafts(self) -> dict[str, Any]:
         """The answers, with what was said on the call or of the clinic being entered."""
@@ -362,12 +370,16 @@ class Turn:
             earlier = Turn(self.flow, self.before, self.moment, self.words)
             was = earlier.document("estimate")["estimate"]
         self.set_position(DONE, None)
+        saved = {"question": question.id, "doubt": doubt(question.id, self.values())}
         self.show(
             "answer_changed",
-            buttons=[Button(Menu(m), m) for m in ("estimate", "callscript", "review")],
+            buttons=[
+                *self.change_doubted(saved),
+                *(Button(Menu(m), m) for m in ("estimate", "callscript", "review")),
+            ],
             question=question.id,
             value=self.values().get(question.id),
-            doubt=doubt(question.id, self.values()),
+            doubt=saved["doubt"],
             answers=self.values(),
             estimate=estimate,
             was=was,

@@ -130,18 +130,22 @@ class Renderer:
         for attachment in reply.attachments:
             document = DOCUMENTS[attachment.document]
             text = self.message(document.template, "text", **attachment.context) + "\n"
-            files.append(File(document.filename, document.media_type, text.encode()))
+            files.append(
+                File(attachment.document, document.filename, document.media_type, text.encode())
+            )
         return files
 
     def label(self, button: Button) -> str:
         """A button's label, in plain text."""
         labels = self.text.get_template("buttons.j2").module
-        if button.label in ("choice", "edit", "unknown"):
+        if button.label in ("choice", "edit", "change", "unknown"):
             question = self._labels_of(button.press.question)
             if button.label == "choice":
                 return str(question.choices[button.press.value]).strip()
             if button.label == "edit":
                 return str(question.short).strip()
+            if button.label == "change":
+                return str(labels.change(str(question.short).strip())).strip()
             return str(getattr(question, "unknown", None) or labels.unknown()).strip()
         return str(getattr(labels, button.label)(**button.args)).strip()
 

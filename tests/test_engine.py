@@ -1035,4 +1035,27 @@ def test_an_unusual_figure_is_saved_and_questioned_in_the_same_breath(
         assert "Is that right?" not in text
     else:
         assert second.startswith("Is that right?") and said in second
-        assert "/answers" in second
+        assert "/answers" in second and "if it is right, just go on" in second
+        following = chat.asking
+        chat.tap("change")  # the button the doubt offers: the figure asked again
+        assert chat.asking == question and chat.last.context["saved"] == chat.answers()[question]
+        chat.say("40%" if question == "coinsurance_pct" else "4000")
+        assert chat.asking == following  # changed, and back to where the user was
+        assert chat.answers()[question] in ("40", "4000.00")
+    if said is None:
+        assert "change" not in [button.label for button in chat.last.buttons]
+
+
+def test_going_on_after_a_doubt_keeps_the_figure_and_changing_it_later_offers_the_button():
+    chat = Chat()
+    chat.begin()
+    walk_to(chat, "oop_max", {"plan_type": "ppo", "deductible": "1500"})
+    chat.say("1000")
+    say_at(chat, chat.asking, {})  # going on is confirming
+    assert chat.answers()["oop_max"] == "1000.00"
+    walk_to(chat, None, {})
+    chat.send(Edit("oop_max"))  # from /answers
+    chat.say("900")
+    changed = chat.reply("answer_changed")
+    assert changed is not None and changed.context["doubt"] == "below_deductible"
+    assert changed.buttons[0].label == "change"

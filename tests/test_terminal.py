@@ -262,16 +262,18 @@ def test_without_a_token_a_one_line_notice_goes_to_stderr(tmp_path: Path) -> Non
 def test_the_end_shows_the_estimate_and_the_call_script_and_saves_the_printable_file(
     tmp_path: Path,
 ) -> None:
-    saved = tmp_path / "cwd" / "call-script.txt"
-    saved.parent.mkdir(parents=True, exist_ok=True)
-    saved.write_text("an older copy, readable by all")
-    saved.chmod(0o644)
+    earlier = tmp_path / "cwd" / "call-script.txt"
+    earlier.parent.mkdir(parents=True, exist_ok=True)
+    earlier.write_text("an older copy")
+    saved = earlier.with_name("call-script-2.txt")
     out = run_bot(tmp_path, *FULL_CONVERSATION, "2")  # 2) Download the call script
     estimate = out[out.index("Cost estimate\n") :]
     assert "for you for 8 sessions" in estimate
     assert f"  1) {label('fullscript')}" in out.splitlines()
     assert f"  2) {label('download')}" in out.splitlines()
     assert f"The printable call script is saved as {saved}." in out
+    assert "The copy saved before is still there: call-script.txt." in out
+    assert earlier.read_text() == "an older copy"  # not overwritten
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600  # it holds their insurance details
     printable = saved.read_text("utf-8")
     assert "Aetna & <Co>" in printable and "G2082" in printable and "____" in printable
@@ -301,8 +303,14 @@ def test_export_saves_three_files_said_apart_and_delete_removes_them(tmp_path: P
     assert f"Everything stored about you is saved as {cwd / 'my-data.json'}" in out
     assert f"The cost estimate is saved as {cwd / 'estimate.txt'}." in out
     assert f"The printable call script is saved as {cwd / 'call-script.txt'}." in out
+    again = run_bot(tmp_path, "/export")  # a second export keeps the first
+    for name in ("my-data-2.json", "call-script-2.txt", "estimate-2.txt"):
+        assert f"saved as {cwd / name}" in again
+        assert stat.S_IMODE((cwd / name).stat().st_mode) == 0o600
+    (cwd / "notes.txt").write_text("the user's own file")
     erased = bot_process(tmp_path, ("/delete", "1"), ("chat",))  # 1) Yes, delete everything
     assert erased.returncode == 0 and "erased their data" in erased.stderr  # the operator's log
     assert "The files saved here were removed too:" in erased.stdout
-    assert not any((cwd / name).exists() for name in names)
+    assert f"• {cwd / 'estimate-2.txt'}" in erased.stdout
+    assert sorted(path.name for path in cwd.iterdir()) == ["notes.txt"]
     assert not (tmp_path / "data" / "users" / "terminal.json").exists()

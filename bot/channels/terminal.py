@@ -11,6 +11,7 @@ options are lettered instead. Works when driven through a pipe.
 from __future__ import annotations
 
 import os
+import re
 import string
 import sys
 from pathlib import Path
@@ -82,8 +83,17 @@ class TerminalChannel:
             rendered = self.renderer.render(reply, "text")
             if reply.attachments:
                 for file in self.renderer.attachments(reply):
-                    path = _save_private(self.downloads / file.filename, file.content)
-                    self.say(self.renderer.message("terminal_saved", "text", path=path))
+                    earlier = _saved(self.downloads, file.filename)
+                    path = _save_private(_unused(self.downloads, file.filename), file.content)
+                    self.say(
+                        self.renderer.message(
+                            "terminal_saved",
+                            "text",
+                            document=file.document,
+                            path=path,
+                            earlier=earlier,
+                        )
+                    )
                 continue
             buttons = [entry for row in rendered.keyboard for entry in row]
             if buttons:
@@ -102,8 +112,7 @@ class TerminalChannel:
         """Everything was erased: the files this channel saved go too (they hold the same)."""
         removed = []
         for document in DOCUMENTS.values():
-            path = self.downloads / document.filename
-            if path.is_file() and not path.is_symlink():
+            for path in _saved(self.downloads, document.filename):
                 path.unlink()
                 removed.append(str(path))
         if removed:
@@ -115,12 +124,35 @@ class TerminalChannel:
 
 
 def _save_private(path: Path, content: bytes) -> Path:
-    """Write a document only its owner can read (0600): it holds their health insurance."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)  # a file that was there before keeps no wider mode
+    """Write a new document only its owner can read (0600): it holds their health insurance."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(content)
     return path
+
+
+def _unused(directory: Path, filename: str) -> Path:
+    """Where to save a document without overwriting an earlier one: "call-script.txt", then
+    "call-script-2.txt", "call-script-3.txt"..."""
+    name = Path(filename)
+    path, number = directory / filename, 1
+    while path.exists() or path.is_symlink():
+        number += 1
+        path = directory / f"{name.stem}-{number}{name.suffix}"
+    return path
+
+
+def _saved(directory: Path, filename: str) -> list[Path]:
+    """The copies of a document saved in a directory (named as `_unused` names them), oldest
+    first; links and anything not a plain file are left alone."""
+    name = Path(filename)
+    pattern = re.compile(rf"{re.escape(name.stem)}(?:-(\d+))?{re.escape(name.suffix)}")
+    copies = []
+    for path in directory.glob(f"{name.stem}*{name.suffix}"):
+        match = pattern.fullmatch(path.name)
+        if match and path.is_file() and not path.is_symlink():
+            copies.append((int(match.group(1) or 1), path))
+    return [path for _, path in sorted(copies)]
 
 
 def _asks_typed_value(reply: Reply) -> bool:
