@@ -30,6 +30,8 @@ CLEARLY_CLOSER = 8.0
 """How much closer the best option must be than the next for a near miss to be taken."""
 SHORTEST_NEAR_MISS = 3
 """Shorter answers are taken only as typed: "im" is not a typo of "in"."""
+LONGEST_CHOICE = 100
+"""Longer text names no option, whatever words it repeats (pasted markup, a whole letter)."""
 _FILLER = frozenset(
     {"i", "think", "guess", "its", "it", "is", "was", "the", "a", "an", "my", "our", "maybe",
      "probably", "please", "um", "uh", "ok", "okay", "one", "plan", "just", "so", "still",
@@ -61,7 +63,7 @@ def words_of(text: str, *, filler: bool = False) -> tuple[str, ...]:
 def choose(text: str, options: Mapping[str, Sequence[str]]) -> Chosen:
     """The option of `options` (id -> its words) that `text` names."""
     said = words_of(text)
-    if not said:
+    if not said or len(text) > LONGEST_CHOICE:
         return Chosen()
     phrases = {choice: [words_of(w) for w in words] for choice, words in options.items()}
     for fits in (

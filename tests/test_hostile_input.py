@@ -97,6 +97,8 @@ OTHER = 7770002
 FLOW = Flow()
 FORM_QUESTIONS = (*CALL_DETAILS.questions, *AUTHORIZATION.questions)
 ALL_QUESTIONS = (*FLOW.questions, *FORM_QUESTIONS)
+CHOICE_WORDS = Renderer().choice_words
+"""What may be typed for each option, as the bot reads it: a typed choice is checked against it."""
 CLOSED = "That question is closed. Please use the latest message."
 BOT_ACTIONS = frozenset(
     {
@@ -152,7 +154,10 @@ class Harness:
     def __init__(self, data_dir: Path) -> None:
         self.fake = WatchedTelegram()
         self.store = UserStore(data_dir)
-        self.channel = TelegramChannel(Conversation(self.store), Renderer())
+        renderer = Renderer()  # typed choices read as the real bot reads them (bot/__main__.py)
+        self.channel = TelegramChannel(
+            Conversation(self.store, words=renderer.choice_words), renderer
+        )
         self.app = self.channel.build(
             DEFAULT_TOKEN,
             "http://telegram.invalid",
@@ -630,8 +635,13 @@ def plausible(question: Question, raw: str, value: Any, answers: dict[str, Any])
         letters = re.sub("[^a-z]", "", folded)
         if question.choices == YES_NO:
             return letters[:1] == value[0] or letters == {"yes": "true", "no": "false"}[value]
-        # The id itself, or a slip of the keyboard away from it ("ppoo" for ppo).
-        near = fuzz.ratio(" ".join(words_of(raw)), value.replace("_", " ")) >= CLOSE_ENOUGH
+        # The id, the label or another word the template lists for it, or a slip of the
+        # keyboard away from one ("ppoo" for ppo), somewhere in what was typed.
+        typed = " ".join(words_of(raw))
+        near = any(
+            fuzz.partial_ratio(" ".join(words_of(word)), typed) >= CLOSE_ENOUGH
+            for word in CHOICE_WORDS(question.id).get(value, ())
+        )
         return value in question.choices and (letters == value.replace("_", "") or near)
     if question.kind == Kind.TEXT:
         return (

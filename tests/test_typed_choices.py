@@ -104,6 +104,7 @@ def test_which_one_is_asked_in_words_with_the_question_again():
         ("plan_type", "medic"),  # Medicare or Medicaid: too far from both to guess
         ("network", "im"),  # too short to be a near miss of "in"
         ("treatment", "I want to feel better"),
+        ("medicare_kind", "<c>" * 40),  # "c" names Part C, but not pasted at length
     ],
 )
 def test_words_that_name_no_option_are_refused(question, typed):
