@@ -8,6 +8,8 @@ Usage:
                              the cost estimate for an answers file (schema in the README)
     python -m bot compare ANSWERS.json [--json]
                              the clinics of an answers file side by side (schema in the README)
+    python -m bot appeal ANSWERS.json --kind KIND --out FILE
+                             a letter of the appeal kit, as PDF (FILE.pdf) or text
     python -m bot check      configuration, data directory, templates (and getMe, with a token)
     python -m bot --version
 """
@@ -17,11 +19,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 from bot import __version__, logs
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.documents import LETTERS
 from bot.flow import Flow
 from bot.render import Renderer
 from bot.store import DataDirLock, DataDirLocked, ReminderIndex, UserStore
@@ -33,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run what it asks for."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    modes = parser.add_subparsers(dest="mode", metavar="{chat,telegram,estimate,compare,check}")
+    modes = parser.add_subparsers(
+        dest="mode", metavar="{chat,telegram,estimate,compare,appeal,check}"
+    )
     modes.add_parser("chat", help="the conversation in this terminal")
     modes.add_parser("telegram", help="the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     estimate = modes.add_parser("estimate", help="the cost estimate for an answers file")
@@ -42,6 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     comparing = modes.add_parser("compare", help="the clinics of an answers file side by side")
     comparing.add_argument("answers", type=Path, help="a JSON file of answers and clinics")
     comparing.add_argument("--json", action="store_true", help="print JSON")
+    appeal = modes.add_parser("appeal", help="a letter of the appeal kit for an answers file")
+    appeal.add_argument("answers", type=Path, help="a JSON file of answers, history, denial")
+    appeal.add_argument("--kind", required=True, choices=LETTERS, help="which letter")
+    appeal.add_argument("--out", required=True, help="FILE.pdf, FILE.txt, or - to print it")
+    appeal.add_argument(
+        "--date", type=date.fromisoformat, default=None, help="the letter's date (YYYY-MM-DD)"
+    )
     modes.add_parser("check", help="check that the bot is ready to run")
     args = parser.parse_args(argv)
 
@@ -67,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         message = renderer.message("time_zone_unknown", "text", zone=settings.time_zone)
         print(message, file=sys.stderr)
         return 2
+    if args.mode == "appeal":
+        from bot import appeal_command
+
+        today = args.date or datetime.now(zone).date()
+        return appeal_command.run(
+            args.answers, kind=args.kind, out=args.out, today=today, renderer=renderer
+        )
     lock = DataDirLock(settings.data_dir)
     try:
         lock.acquire()  # held until the process ends

@@ -1,11 +1,12 @@
-"""Reading an answers file for the command line (`python -m bot estimate|compare ANSWERS.json`).
+"""Reading an answers file for the command line (`python -m bot estimate|compare|appeal ...`).
 
 The file is a JSON object keyed by the conversation's answer ids, holding the
 values the conversation stores: choice ids, numbers (or numeric strings) for
 money and percents, integers for counts, and "unknown". Missing answers are
 unknown. Numbers are read as `Decimal`, never float. An optional top-level
 `clinics` list holds the clinics to compare (`python -m bot compare`; the
-estimate ignores it), each checked by `bot.clinics.Clinic.from_dict`. See the
+estimate ignores it), each checked by `bot.clinics.Clinic.from_dict`; `history` and
+`authorization` are what the appeal kit reads (`python -m bot appeal`). See the
 README for the schema, scripts/example_answers.json and
 scripts/example_clinics.json for examples.
 """
@@ -13,18 +14,28 @@ scripts/example_clinics.json for examples.
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from bot.authorizations import STATUSES
 from bot.clinics import MAX_CLINICS, Clinic, InvalidClinic
 from bot.estimate import MONEY_FIELDS, PERCENT_FIELDS
 from bot.flow import UNKNOWN, Flow, Kind
+from bot.history import History, InvalidHistory
 
 MAX_MONEY = Decimal("1000000")
 MAX_SESSIONS = 100
+MAX_NUMBER = 100
+"""The longest authorization or claim number taken."""
 CLINICS = "clinics"
 """The top-level key of the clinics to compare."""
+HISTORY, AUTHORIZATION = "history", "authorization"
+"""The top-level keys the appeal kit reads (`python -m bot appeal`): the medication history
+(bot/history.py) and the prior authorization or claim that was denied."""
+AUTHORIZATION_FIELDS = frozenset({"status", "number", "letter_date"})
+NOT_ANSWERS = (CLINICS, HISTORY, AUTHORIZATION)
 CLINIC_FIELDS = frozenset({"name", "network", "price", "package", "allowed", "note"})
 PACKAGE_FIELDS = frozenset({"sessions", "total"})
 _SHOWN_NAME = 40
@@ -57,6 +68,39 @@ def load_comparison(path: Path, flow: Flow | None = None) -> tuple[dict[str, Any
     return _answers(data, flow or Flow()), _clinics([] if items is None else items)
 
 
+def load_appeal(
+    path: Path, flow: Flow | None = None
+) -> tuple[dict[str, Any], History, dict[str, Any] | None]:
+    """The answers in a file, its medication history and the denial to appeal, validated."""
+    data = _read_object(path)
+    try:
+        history = History.from_dict(data.get(HISTORY, {}))
+    except InvalidHistory as error:
+        raise AnswersFileError(
+            "bad_history", HISTORY, problem=error.code, problem_details=error.details
+        ) from error
+    return _answers(data, flow or Flow()), history, _authorization(data.get(AUTHORIZATION))
+
+
+def _authorization(item: Any) -> dict[str, Any] | None:
+    """The denial (or other news) of a prior authorization: a status, its number, its date."""
+    if item is None:
+        return None
+    if not isinstance(item, dict) or set(item) - AUTHORIZATION_FIELDS:
+        raise AnswersFileError("bad_authorization", AUTHORIZATION)
+    if item.get("status") not in STATUSES:
+        raise AnswersFileError("bad_authorization", AUTHORIZATION)
+    number, letter_date = item.get("number", UNKNOWN), item.get("letter_date", UNKNOWN)
+    if not isinstance(number, str) or not 0 < len(number) <= MAX_NUMBER:
+        raise AnswersFileError("bad_authorization", AUTHORIZATION)
+    if letter_date != UNKNOWN:
+        try:
+            date.fromisoformat(str(letter_date))
+        except ValueError as error:
+            raise AnswersFileError("bad_authorization", AUTHORIZATION) from error
+    return {"status": item["status"], "number": number, "letter_date": letter_date}
+
+
 def _read_object(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -72,7 +116,9 @@ def _read_object(path: Path) -> dict[str, Any]:
 
 
 def _answers(data: dict[str, Any], flow: Flow) -> dict[str, Any]:
-    return {name: _value(flow, name, value) for name, value in data.items() if name != CLINICS}
+    return {
+        name: _value(flow, name, value) for name, value in data.items() if name not in NOT_ANSWERS
+    }
 
 
 def _clinics(items: Any) -> list[Clinic]:

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from bot import authorizations
+from bot import appeal_kit, authorizations
 from bot.callscript import build_call_script
 from bot.clinics import Clinic
 from bot.compare import estimate_at
 from bot.flow import Flow
+from bot.history import History
 from bot.paying import financial_help
 from bot.replies import Attachment
 
-TEXT, JSON = "text/plain", "application/json"
+TEXT, JSON, PDF = "text/plain", "application/json", "application/pdf"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Sources:
     authorization: Mapping[str, object] | None = None
     """The prior authorization heard of last, if any."""
     flow: Flow = field(default_factory=Flow)
+    history: History = field(default_factory=History)
+    """The medication history (the appeal kit's letters read it)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Document:
     filename: str
     media_type: str
     build: Callable[[Sources], Mapping[str, Any]]
+    title: str = ""
+    """A PDF's title in its properties (the words on the page are the template's)."""
 
 
 def _call_script(sources: Sources) -> Mapping[str, Any]:
@@ -76,10 +82,36 @@ def _export(sources: Sources) -> Mapping[str, Any]:
     return {"exported_at": sources.now}
 
 
+def _letter(kind: str) -> Callable[[Sources], Mapping[str, Any]]:
+    def build(sources: Sources) -> Mapping[str, Any]:
+        today = date.fromisoformat(sources.now[:10])
+        kit = appeal_kit.build(kind, sources.answers, sources.history, sources.authorization, today)
+        return {"kit": kit}
+
+    return build
+
+
+LETTERS = {
+    "necessity": ("letter-of-medical-necessity", "Letter of medical necessity (draft)"),
+    "appeal": ("appeal-letter", "Appeal (draft)"),
+    "peer_to_peer": ("peer-to-peer-request", "Peer-to-peer review request (draft)"),
+    "expedited": ("expedited-appeal-request", "Expedited appeal request (draft)"),
+    "external": ("external-review-request", "External review request (draft)"),
+}
+"""The appeal kit's letters (bot/appeal_kit.py): file name (without extension) and PDF title."""
+
 DOCUMENTS: dict[str, Document] = {
     "export": Document("export", "my-data.json", JSON, _export),
     "callscript": Document("callscript_document", "call-script.txt", TEXT, _call_script),
     "estimate": Document("estimate_document", "estimate.txt", TEXT, _estimate),
+    **{
+        f"letter_{kind}": Document(f"letter_{kind}", f"{name}.pdf", PDF, _letter(kind), title)
+        for kind, (name, title) in LETTERS.items()
+    },
+    **{
+        f"letter_{kind}_text": Document(f"letter_{kind}", f"{name}.txt", TEXT, _letter(kind))
+        for kind, (name, _) in LETTERS.items()
+    },
 }
 
 

@@ -37,3 +37,5 @@ def configure(level: str, token: str | None, stream: TextIO = sys.stderr) -> Non
     # catch it, but these lines are noise at INFO anyway.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # fpdf2's font subsetting (the appeal kit's PDFs) logs every table it prunes.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)

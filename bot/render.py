@@ -20,9 +20,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from bot.calls import form_of
-from bot.documents import DOCUMENTS, File
+from bot.documents import DOCUMENTS, PDF, File
 from bot.flow import Flow
-from bot.replies import Button, Reply
+from bot.pdf import layout
+from bot.replies import Attachment, Button, Reply
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 DEFAULT_LOCALE = "en"
@@ -59,6 +60,15 @@ def day(value: object) -> str:
     """Nov 26, 2026, for an ISO date or date-time."""
     moment = date.fromisoformat(str(value)[:10])
     return f"{moment:%b} {moment.day}, {moment.year}"
+
+
+def month(value: object) -> str:
+    """March 2026 for "2026-03"; Mar 14, 2026 for a whole ISO date (medication history dates)."""
+    text = str(value)
+    if len(text) == len("2026-03"):
+        moment = date.fromisoformat(text + "-01")
+        return f"{moment:%B} {moment.year}"
+    return day(text)
 
 
 def percent(value: object) -> str:
@@ -100,7 +110,7 @@ class Renderer:
             auto_reload=False,
             cache_size=-1,
         )
-        env.filters.update(money=money, percent=percent, bold=bold, day=day)
+        env.filters.update(money=money, percent=percent, bold=bold, day=day, month=month)
         env.globals.update(
             kind_of=lambda qid: str((form_of(qid) or self.flow)[qid].kind),
             question_text=lambda qid, answers: self._question(env, qid, answers),
@@ -125,15 +135,18 @@ class Renderer:
         return env.get_template(f"{template}.j2").render(**context).strip()
 
     def attachments(self, reply: Reply) -> list[File]:
-        """Each document a reply carries, made (the text ones with the plain-text templates)."""
-        files = []
-        for attachment in reply.attachments:
-            document = DOCUMENTS[attachment.document]
-            text = self.message(document.template, "text", **attachment.context) + "\n"
-            files.append(
-                File(attachment.document, document.filename, document.media_type, text.encode())
-            )
-        return files
+        """Each document a reply carries, made."""
+        return [self.file(attachment) for attachment in reply.attachments]
+
+    def file(self, attachment: Attachment) -> File:
+        """A document made: the text ones with the plain-text templates, a PDF laid out from
+        the same text (bot/pdf.py)."""
+        document = DOCUMENTS[attachment.document]
+        text = self.message(document.template, "text", **attachment.context) + "\n"
+        content = (
+            layout(text, title=document.title) if document.media_type == PDF else text.encode()
+        )
+        return File(attachment.document, document.filename, document.media_type, content)
 
     def label(self, button: Button) -> str:
         """A button's label, in plain text."""

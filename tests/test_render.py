@@ -18,7 +18,7 @@ from markupsafe import escape
 
 from bot.calls import FORMS
 from bot.clinics import MAX_CLINICS, NAME_LENGTH
-from bot.documents import DOCUMENTS, TEXT
+from bot.documents import DOCUMENTS, LETTERS, TEXT
 from bot.engine import (
     Answer,
     Back,
@@ -81,6 +81,7 @@ MODULES = {
     "_clinic",
     "paying",
     "comparison",
+    "_letters",
 }
 # Templates rendered with a context of their own, by the tests named here.
 RENDERED_ELSEWHERE = {
@@ -95,6 +96,8 @@ RENDERED_ELSEWHERE = {
     "export": "tests/test_conversation.py",
     "callscript_document": "tests/test_callscript.py",
     "terminal_saved": "tests/test_terminal.py",
+    **{f"letter_{kind}": "tests/test_appeal_kit.py" for kind in LETTERS},
+    "appeal_written": "tests/test_appeal_kit.py",
 }
 # Messages the channels render themselves, outside the engine's replies.
 CHANNEL_MESSAGES = (
