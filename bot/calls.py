@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.clinics import CLINIC_FORM, NOTE_LENGTH
 from bot.flow import Flow, Kind, Question, only, unless
+from bot.history_forms import HISTORY_FORMS
 
 CALL_DETAILS = Flow(
     (
@@ -55,8 +56,9 @@ AUTHORIZATION = Flow(
     )
 )
 
-FORMS = (CALL_DETAILS, AUTHORIZATION, CLINIC_FORM)
-"""The short forms beside the main flow: a call's details and news, and a clinic."""
+FORMS = (CALL_DETAILS, AUTHORIZATION, CLINIC_FORM, *HISTORY_FORMS.values())
+"""The short forms beside the main flow: a call's details and news, a clinic, and the
+medication history's entries."""
 
 
 def form_of(question_id: str) -> Flow | None:

@@ -11,11 +11,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.flow import Flow
+from bot.history import History, InvalidHistory
 
 NEW, ASKING, EDITING, DONE, LOGGING = "new", "asking", "editing", "done", "logging"
 CLINIC = "clinic"
 """Mode while a clinic is being added or changed."""
-MODE_NAMES = (NEW, ASKING, EDITING, DONE, LOGGING, CLINIC)
+HISTORY = "history"
+"""Mode while a medicine, a score or the other treatments are being entered."""
+MODE_NAMES = (NEW, ASKING, EDITING, DONE, LOGGING, CLINIC, HISTORY)
 
 
 class MalformedCase(ValueError):
@@ -42,7 +45,8 @@ class Draft:
     answers: dict[str, Any] = field(default_factory=dict)
     """What was said so far, by question id."""
     stage: str = ""
-    """A call's stage: "details", "answers" (what they said), "authorization"."""
+    """A call's stage: "details", "answers" (what they said), "authorization"; a history
+    entry's form: "trial", "score", "other"."""
     changed: list[str] = field(default_factory=list)
     """A call: the main answers it changed, in order."""
     walk: bool = True
@@ -90,6 +94,10 @@ class Case:
     """Clinics being compared, in the order they were added (bot.clinics.Clinic.to_dict)."""
     clinic_draft: Draft | None = None
     """The clinic being added or changed: its id, where the form is, what was said so far."""
+    history: dict[str, Any] = field(default_factory=dict)
+    """The medication history (bot.history.History.to_dict): medicines, scores, treatments."""
+    history_draft: Draft | None = None
+    """The history entry being added or changed (its number, 0 for a new one)."""
     chosen_clinic: int | None = None
     """Id of the clinic chosen in /clinics: its prices are the estimate's."""
     held: dict[str, Any] | None = None
@@ -117,7 +125,7 @@ class Case:
         return cls(**known | drafts)
 
 
-_DRAFTS = ("call", "clinic_draft")
+_DRAFTS = ("call", "clinic_draft", "history_draft")
 _LISTS = ("log", "archived", "calls", "authorizations", "reminders", "clinics")
 _OPTIONAL_TEXT = ("cursor", "confirming")
 
@@ -146,6 +154,10 @@ def _check_shape(data: Mapping[str, Any]) -> None:
             raise MalformedCase(name)
     if not isinstance(data.get("chosen_clinic"), int | None):
         raise MalformedCase("chosen_clinic")
+    try:
+        History.from_dict(data.get("history", {}))
+    except InvalidHistory as error:
+        raise MalformedCase("history") from error
     held = data.get("held")
     if held is not None and not (
         isinstance(held, dict) and isinstance(held.get("question"), str) and "text" in held

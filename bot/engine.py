@@ -13,17 +13,29 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot import clinic_editing, reminding
+from bot import appealing, clinic_editing, history_editing, reminding
 from bot.call_logging import LoggingCall, log_call, show_calls
-from bot.case import ARCHIVED_KEPT, ASKING, CLINIC, DONE, EDITING, LOGGING, NEW, Case, Draft
+from bot.case import (
+    ARCHIVED_KEPT,
+    ASKING,
+    CLINIC,
+    DONE,
+    EDITING,
+    HISTORY,
+    LOGGING,
+    NEW,
+    Case,
+    Draft,
+)
 from bot.choosing import choose
-from bot.clinic_editing import REMOVING, EnteringClinic
+from bot.clinic_editing import EnteringClinic
 from bot.crisis import Crisis, detect
 from bot.documents import DOCUMENTS, Sources, attach
 from bot.events import (
     COMMANDS,
     MENU_ITEMS,
     Answer,
+    Appeal,
     Back,
     BackFrom,
     Calls,
@@ -41,7 +53,10 @@ from bot.events import (
     Event,
     Export,
     Help,
+    HistoryButton,
+    HistoryCommand,
     Keep,
+    Letter,
     LogCall,
     Menu,
     Older,
@@ -57,9 +72,11 @@ from bot.events import (
     decode,
 )
 from bot.flow import UNKNOWN, YES_NO, Flow, Kind, Question
+from bot.history import date_range, parse_month
 from bot.modes import Mode
 from bot.paging import older_button, page
 from bot.parsing import (
+    MAX_INPUT_LENGTH,
     ParseError,
     is_unknown,
     normalize_text,
@@ -80,10 +97,12 @@ __all__ = [  # what the channels and tests use, in one place
     "COMMANDS",
     "DONE",
     "EDITING",
+    "HISTORY",
     "LOGGING",
     "MENU_ITEMS",
     "NEW",
     "Answer",
+    "Appeal",
     "Back",
     "BackFrom",
     "Button",
@@ -104,7 +123,10 @@ __all__ = [  # what the channels and tests use, in one place
     "Event",
     "Export",
     "Help",
+    "HistoryButton",
+    "HistoryCommand",
     "Keep",
+    "Letter",
     "LogCall",
     "Menu",
     "Older",
@@ -130,6 +152,7 @@ MODES: dict[str, type[Mode]] = {
     DONE: Finished,
     LOGGING: LoggingCall,
     CLINIC: EnteringClinic,
+    HISTORY: history_editing.EnteringHistory,
 }
 """The mode of each `Case.mode`: the one place that looks at it."""
 
@@ -266,6 +289,10 @@ class Turn:
                 reminding.show(self)
             case Clinics():
                 clinic_editing.show_clinics(self)
+            case HistoryCommand():
+                history_editing.show_history(self)
+            case Appeal():
+                appealing.show_appeal(self)
             case DeliverDue():
                 reminding.deliver_due(self)
             case Delete():
@@ -326,8 +353,9 @@ class Turn:
         return [Button(Edit(saved["question"]), "change", {"question": saved["question"]})]
 
     def answers_with_drafts(self) -> dict[str, Any]:
-        """The answers, with what was said on the call or of the clinic being entered."""
-        drafts = (self.case.call, self.case.clinic_draft)
+        """The answers, with what was said on the call, of the clinic or of the history entry
+        being entered."""
+        drafts = (self.case.call, self.case.clinic_draft, self.case.history_draft)
         return self.values() | {k: v for d in drafts if d for k, v in d.answers.items()}
 
     def resume_button(self) -> Button:
@@ -412,7 +440,8 @@ class Turn:
         """What the estimate, the call script and the files are built from."""
         latest = self.case.authorizations[-1] if self.case.authorizations else None
         clinic = clinic_editing.chosen(self)
-        return Sources(self.current_answers(), clinic, self.now, latest, self.flow)
+        history = history_editing.history_of(self)
+        return Sources(self.current_answers(), clinic, self.now, latest, self.flow, history)
 
     def document(self, name: str) -> Mapping[str, Any]:
         """What a document shows, as a message shows it too (bot/documents.py)."""
@@ -421,10 +450,10 @@ class Turn:
     def download(self) -> None:
         self.send_documents("callscript_sent", "callscript")
 
-    def send_documents(self, template: str, *documents: str) -> None:
+    def send_documents(self, template: str, *documents: str, **context: Any) -> None:
         """A message with documents built from the case attached."""
         attachments = attach(self.document_sources(), *documents)
-        self.replies.append(Reply(template, attachments=attachments))
+        self.replies.append(Reply(template, context, attachments=attachments))
 
     def welcome(self) -> None:
         if not self.case.answers:
@@ -454,6 +483,8 @@ class Turn:
             ],
             rows=[(q.id, values.get(q.id)) for q in applicable],
             answers=values,
+            history=history_editing.history_of(self),
+            today=self.today,
             **self.sources(),
         )
 
@@ -565,6 +596,10 @@ class Turn:
                 reminding.cancel(self, number)
             case ClinicButton():
                 clinic_editing.press(self, press)
+            case HistoryButton():
+                history_editing.press(self, press)
+            case Letter(kind):
+                appealing.send_letter(self, kind)
             case Older(listing) if press.offset is not None:
                 (show_calls if listing == "calls" else Turn.show_cases)(self, press.offset)
             case Edit(question_id) if question_id in self.flow:
@@ -673,11 +708,25 @@ class Turn:
         raise ParseError("pick_a_button")
 
     def parse_date(self, question: Question, raw: str) -> str:
-        """An ISO date; not after today unless the question allows it, not before its pair."""
-        value = parse_date(raw, today=self.today, past=not question.future).isoformat()
+        """An ISO date ("YYYY-MM" too where a month will do); not after today unless the
+        question allows it, not (certainly) before its pair."""
+        value = self.parse_month(raw) if question.months else None
+        if value is None:
+            value = parse_date(raw, today=self.today, past=not question.future).isoformat()
         earliest = self.answers_with_drafts().get(question.not_before or "")
-        if earliest not in (None, UNKNOWN) and value < earliest:  # ISO dates sort as strings
+        if earliest not in (None, UNKNOWN) and date_range(value)[1] < date_range(earliest)[0]:
             raise ParseError("before", other=question.not_before, date=earliest)
+        return value
+
+    def parse_month(self, raw: str) -> str | None:
+        """A month and year ("03/2025", "March 2025") as "YYYY-MM", a day as "YYYY-MM-DD";
+        None for anything else (read as a date then); ParseError for one after today."""
+        try:
+            value = parse_month(normalize_text(raw)[:MAX_INPUT_LENGTH])
+        except ValueError:
+            return None
+        if date_range(value)[0] > self.today:
+            raise ParseError("in_the_future")
         return value
 
     def check_limit(self, question: Question, value: Any) -> None:
@@ -756,8 +805,10 @@ class Turn:
     def confirm(self, what: str, confirmed: bool) -> None:
         if what == RESENT:
             self.confirm_resent(confirmed)
-        elif what.startswith(REMOVING):
+        elif what.startswith(clinic_editing.REMOVING):
             clinic_editing.confirm_remove(self, what, confirmed)
+        elif what.startswith(history_editing.REMOVING):
+            history_editing.confirm_remove(self, what, confirmed)
         elif what == "delete":
             self.confirm_delete(confirmed)
         else:
@@ -829,6 +880,9 @@ MENU: dict[str, Callable[[Turn], None]] = {
     "download": Turn.download,
     "logcall": log_call,
     "calls": show_calls,
+    "history": history_editing.show_history,
+    "readiness": appealing.show_readiness,
+    "appeal": appealing.show_appeal,
 }
 """What each menu button does (a mode's own buttons are its `actions`)."""
 

@@ -81,6 +81,16 @@ class Clinics:
 
 
 @dataclass(frozen=True)
+class HistoryCommand:
+    """/history: the medicines and other treatments tried, to add, change or remove."""
+
+
+@dataclass(frozen=True)
+class Appeal:
+    """/appeal: after a denial, or before one: the readiness check and the appeal kit."""
+
+
+@dataclass(frozen=True)
 class DeliverDue:
     """Time has come (or passed) for reminders: show those that are due."""
 
@@ -131,8 +141,16 @@ MENU_ITEMS = (
     "calldone",
     "callcancel",
     "calls",
+    "history",
+    "readiness",
+    "appeal",
 )
 CLINIC_VERBS = ("add", "show", "edit", "remove", "choose", "list", "cancel", "resume")
+HISTORY_VERBS = ("trial", "score", "other", "show", "edit", "remove", "cancel", "resume")
+"""What a history button does: add a trial or a score, change the other treatments; open,
+change or remove an entry; the form's cancel and continue."""
+LETTER_KINDS = ("necessity", "appeal", "peer_to_peer", "expedited", "external")
+"""The appeal kit's letters (bot/appeal_kit.py)."""
 LISTINGS = ("calls", "cases")
 """The lists shown a page at a time, newest first."""
 SEPARATOR = ":"
@@ -251,6 +269,22 @@ class ClinicButton(_Button, code="c", layout=("clinic", "verb"), allowed={"verb"
 
 
 @dataclass(frozen=True)
+class HistoryButton(_Button, code="h", layout=("entry", "verb"), allowed={"verb": HISTORY_VERBS}):
+    """Do this with the history's entry `entry` ("t2": the second trial, "s1": the first
+    score; "" for the list and the forms)."""
+
+    entry: str
+    verb: str
+
+
+@dataclass(frozen=True)
+class Letter(_Button, code="l", layout=("", "kind"), allowed={"kind": LETTER_KINDS}):
+    """Send this letter of the appeal kit."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
 class Older(_Button, code="o", layout=("listing", "start"), allowed={"listing": LISTINGS}):
     """The next page of a long list ("calls", "cases"), from the entry numbered `start`."""
 
@@ -273,6 +307,8 @@ Press = (
     | Remind
     | CancelReminder
     | ClinicButton
+    | HistoryButton
+    | Letter
     | Older
 )
 """A button pressed."""
@@ -306,6 +342,8 @@ Event = (
     | Cases
     | Reminders
     | Clinics
+    | HistoryCommand
+    | Appeal
     | DeliverDue
     | Press
 )
@@ -318,6 +356,8 @@ COMMANDS: dict[str, Event] = {
     "logcall": LogCall(),
     "calls": Calls(),
     "clinics": Clinics(),
+    "history": HistoryCommand(),
+    "appeal": Appeal(),
     "cases": Cases(),
     "reminders": Reminders(),
     "back": Back(),

@@ -123,6 +123,8 @@ class Question:
     """Id of a date answer this one may not precede (the end of an approved period)."""
     future: bool = False
     """Whether a date may be after today (an approval's end) or not (a call, a letter)."""
+    months: bool = False
+    """Whether a date may be a month and year alone ("March 2025": a medicine's start)."""
     suggest: Callable[[Answers], tuple[str, ...]] = field(default=lambda answers: ())
     """Typical values offered as buttons for typed questions."""
 

@@ -57,18 +57,13 @@ def money(value: object) -> str:
 
 
 def day(value: object) -> str:
-    """Nov 26, 2026, for an ISO date or date-time."""
-    moment = date.fromisoformat(str(value)[:10])
-    return f"{moment:%b} {moment.day}, {moment.year}"
-
-
-def month(value: object) -> str:
-    """March 2026 for "2026-03"; Mar 14, 2026 for a whole ISO date (medication history dates)."""
+    """Nov 26, 2026, for an ISO date or date-time; March 2026 for a month alone ("2026-03")."""
     text = str(value)
     if len(text) == len("2026-03"):
         moment = date.fromisoformat(text + "-01")
         return f"{moment:%B} {moment.year}"
-    return day(text)
+    moment = date.fromisoformat(text[:10])
+    return f"{moment:%b} {moment.day}, {moment.year}"
 
 
 def percent(value: object) -> str:
@@ -110,7 +105,7 @@ class Renderer:
             auto_reload=False,
             cache_size=-1,
         )
-        env.filters.update(money=money, percent=percent, bold=bold, day=day, month=month)
+        env.filters.update(money=money, percent=percent, bold=bold, day=day)
         env.globals.update(
             kind_of=lambda qid: str((form_of(qid) or self.flow)[qid].kind),
             question_text=lambda qid, answers: self._question(env, qid, answers),

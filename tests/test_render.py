@@ -21,6 +21,7 @@ from bot.clinics import MAX_CLINICS, NAME_LENGTH
 from bot.documents import DOCUMENTS, LETTERS, TEXT
 from bot.engine import (
     Answer,
+    Appeal,
     Back,
     Button,
     Calls,
@@ -37,7 +38,10 @@ from bot.engine import (
     Event,
     Export,
     Help,
+    HistoryButton,
+    HistoryCommand,
     Keep,
+    Letter,
     LogCall,
     Menu,
     Press,
@@ -51,6 +55,7 @@ from bot.engine import (
     decode,
     handle,
 )
+from bot.events import LETTER_KINDS
 from bot.flow import UNKNOWN, Flow, Kind, Question
 from bot.render import TEMPLATES_DIR, Renderer, money, percent, split_message
 from tests.support.flow_answers import answer_for
@@ -82,6 +87,7 @@ MODULES = {
     "paying",
     "comparison",
     "_letters",
+    "_history",
 }
 # Templates rendered with a context of their own, by the tests named here.
 RENDERED_ELSEWHERE = {
@@ -438,6 +444,77 @@ def clinics_chat(names: dict[str, str]) -> Chat:
     return chat
 
 
+def history_chat(names: dict[str, str]) -> Chat:
+    """The medication history entered (a medicine matched, one not, with mistakes), changed
+    and removed; the readiness check; the appeal kit before and after a denial, every letter."""
+    chat = begun("spravato")
+    chat.answer("plan_type", tap("plan_type", "ppo"))
+    chat.send(HistoryCommand())  # nothing yet
+    chat.send(HistoryButton("", "trial"))
+    chat.answer("trial_name", "", "Zoloft")
+    chat.answer("trial_dose", "150 mg a day")
+    chat.answer("trial_start", "13/2024", "March 2099", "March 2024")
+    chat.answer("trial_outcome", "maybe", tap("trial_outcome", "no_help"))
+    chat.answer("trial_end", "February 2024", "June 2024")
+    chat.send(HistoryButton("", "trial"))
+    chat.answer("trial_name", names["clinic"][:100])
+    chat.answer("trial_class", tap("trial_class"))
+    chat.answer("trial_dose", tap("trial_dose"))
+    chat.answer("trial_start", "1/2025")
+    chat.answer("trial_outcome", tap("trial_outcome", "still_taking"))
+    chat.send(HistoryButton("", "trial"))
+    chat.answer("trial_name", "abilify")
+    chat.send(Back())
+    chat.send(Start())  # leaves the form half-way
+    chat.send(HistoryButton("", "resume"))
+    chat.send(HistoryButton("", "cancel"))
+    chat.send(HistoryButton("", "score"))
+    chat.answer("score_scale", tap("score_scale", "madrs"))
+    chat.answer("score_madrs", "61", "30")
+    chat.answer("score_date", tap("score_date"))
+    chat.send(HistoryButton("", "score"))
+    chat.answer("score_scale", "phq")
+    chat.answer("score_phq9", "28", "19")
+    chat.answer("score_date", "October 2024")
+    chat.send(HistoryButton("", "score"))
+    chat.answer("score_scale", tap("score_scale", "hamd"))
+    chat.answer("score_hamd", "21")
+    chat.answer("score_date", "1/15/2025")
+    chat.send(HistoryButton("", "other"))
+    chat.answer("other_psychotherapy", "yes")
+    chat.answer("other_tms", tap("other_tms"))
+    chat.answer("other_ect", "no")
+    chat.send(HistoryButton("t1", "show"))
+    chat.send(HistoryButton("t1", "edit"))
+    while chat.asking:
+        chat.answer(chat.asking, Keep(chat.asking))
+    chat.send(HistoryButton("s1", "show"))
+    chat.send(HistoryButton("s1", "remove"))
+    chat.send(Confirm("historys1", "no"))
+    chat.send(HistoryButton("t2", "remove"))
+    chat.send(Confirm("historyt2", "yes"))
+    chat.send(HistoryButton("t9", "show"))  # no such entry: a notice
+    chat.send(Menu("readiness"))
+    chat.send(Appeal())  # nothing logged yet
+    chat.send(Letter("necessity"))
+    chat.send(LogCall())
+    chat.answer("call_party", tap("call_party", "insurer"))
+    chat.answer("call_date", tap("call_date", "today"))
+    chat.answer("call_rep", names["insurer"])
+    chat.answer("call_reference", tap("call_reference"))
+    chat.send(Menu("calldone"))
+    chat.answer("pa_status", tap("pa_status", "denied"))
+    chat.answer("pa_number", names["bh_company"])
+    chat.answer("pa_letter_date", "2/20/2025")
+    chat.answer("call_note", tap("call_note"))
+    chat.send(Appeal())
+    for kind in LETTER_KINDS:
+        chat.send(Letter(kind))
+    chat.send(Review())
+    chat.send(Export())
+    return chat
+
+
 @pytest.fixture(scope="module")
 def chats() -> dict[str, Chat]:
     """Whole conversations covering every branch of the flow."""
@@ -454,6 +531,9 @@ def chats() -> dict[str, Chat]:
         "clinics": clinics_chat(BENIGN),
         "nasty clinics": clinics_chat(NASTY),
         "longest clinics": clinics_chat(LONGEST),
+        "history": history_chat(BENIGN),
+        "nasty history": history_chat(NASTY),
+        "longest history": history_chat(LONGEST),
     }
 
 
