@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import appeal_kit, authorizations
+from bot import appeal_kit, authorizations, reminders, reminding
 from bot.events import LETTER_KINDS, Letter, Menu
 from bot.parity import red_flags
 from bot.payer_criteria import meets
@@ -48,8 +48,15 @@ def show_appeal(turn: Turn) -> None:
     denied = found.denial is not None
     kinds = [k for k in LETTER_KINDS if denied or k not in AFTER_DENIAL]
     authorization = turn.document_sources().authorization
+    decision = found.decision if denied else None
+    remind = (
+        [reminding.button("decision", reminders.decision_due(turn.today, decision.standard_days))]
+        if decision
+        else []
+    )
     buttons = [
         *(Button(Letter(k), "letter", {"kind": k}) for k in kinds),
+        *remind,
         Button(Menu("history"), "history"),
         Button(Menu("readiness"), "readiness"),
         turn.resume_button(),

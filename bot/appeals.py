@@ -64,6 +64,11 @@ def deadline(letter_date: str, rule: AppealRule) -> date:
 
 def reminder_day(letter_date: str, rule: AppealRule, today: date) -> date | None:
     """When to remind about the appeal: well before the deadline; None once it has passed."""
-    last = deadline(letter_date, rule)
+    return warning_day(deadline(letter_date, rule), today)
+
+
+def warning_day(last: date, today: date) -> date | None:
+    """A reminder WARNING_DAYS before `last`, or tomorrow if that is late; None once `last`
+    has passed."""
     day = max(last - timedelta(days=WARNING_DAYS), today + timedelta(days=1))
     return day if day <= last else None

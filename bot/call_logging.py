@@ -242,6 +242,7 @@ class LoggingCall(Mode):
             "call_logged",
             buttons=[
                 *reminding.offers(turn, authorization),
+                *_appeal_button(authorization),
                 Button(Menu("estimate"), "estimate"),
                 Button(Menu("logcall"), "logcall"),
                 turn.resume_button(),
@@ -251,6 +252,16 @@ class LoggingCall(Mode):
             appeal=_appeal(authorization, turn.values()),
             answers=turn.values(),
         )
+
+
+def _appeal_button(authorization: dict[str, Any] | None) -> list[Button]:
+    """After a denial (or while a request waits), the appeal kit is a tap away."""
+    waiting = (authorizations.DENIED, authorizations.PENDING)
+    return (
+        [Button(Menu("appeal"), "appeal")]
+        if authorizations.status(authorization) in waiting
+        else []
+    )
 
 
 def _appeal(authorization: dict[str, Any] | None, answers: dict[str, Any]) -> dict | None:

@@ -13,7 +13,7 @@ from typing import Any
 from bot import appeals, authorizations
 from bot.appeals import AppealRule
 
-KINDS = ("call", "pa_pending", "appeal", "approval_end")
+KINDS = ("call", "pa_pending", "appeal", "approval_end", "decision", "external")
 DELIVERY_HOUR = 10
 """In the bot's time zone: with the default (US Central) 11 in the East, 8 in the West,
 when the insurers' phone lines open."""
@@ -24,6 +24,10 @@ PENDING_DELAY = 7
 RENEWAL_WARNING = 14
 """Days before an approval ends to ask about renewing it (a new authorization takes time)."""
 LONGEST = timedelta(days=366)
+EXTERNAL_DAYS = 60
+"""Days from the final denial to ask for an external review, at the earliest quoted (60 days
+on healthcare.gov, 4 months in the regulation: domain notes, section 6): a reminder must come
+before the earliest deadline that may apply."""
 
 
 def due_at(due: str, zone: tzinfo) -> datetime:
@@ -32,9 +36,14 @@ def due_at(due: str, zone: tzinfo) -> datetime:
 
 
 def offers(
-    today: date, authorization: Mapping[str, Any] | None, appeal: AppealRule
+    today: date,
+    authorization: Mapping[str, Any] | None,
+    appeal: AppealRule,
+    *,
+    appealed: bool = False,
 ) -> list[tuple[str, date]]:
-    """(kind, day) of the reminders worth offering after a call (`appeal`: the plan's rule)."""
+    """(kind, day) of the reminders worth offering after a call (`appeal`: the plan's rule;
+    `appealed`: a denial was logged before this one, so this may be the appeal's)."""
     found = [("call", today + timedelta(days=days)) for days in CALL_DELAYS]
     status = authorizations.status(authorization)
     if status == authorizations.PENDING:
@@ -47,7 +56,22 @@ def offers(
         day = appeals.reminder_day(authorization["letter_date"], appeal, today)
         if day is not None:
             found.insert(0, ("appeal", day))
+        if appealed and appeal.id == appeals.COMMERCIAL.id:
+            day = appeals.warning_day(external_deadline(authorization["letter_date"]), today)
+            if day is not None:
+                found.insert(0, ("external", day))
     return found
+
+
+def external_deadline(letter_date: str) -> date:
+    """The last day to ask for an external review, at the earliest deadline quoted."""
+    return date.fromisoformat(letter_date) + timedelta(days=EXTERNAL_DAYS)
+
+
+def decision_due(today: date, days: int) -> date:
+    """When an appeal sent today is to be decided, the plan having `days` (bot/appeal_kit.py):
+    the day after, to check on it."""
+    return today + timedelta(days=days + 1)
 
 
 def acceptable(kind: str, day: date, today: date) -> bool:

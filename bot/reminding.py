@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot import appeals, reminders
+from bot import appeals, authorizations, reminders
+from bot.appeal_kit import DECISION_TIMES
 from bot.events import CancelReminder, Menu, Remind
 from bot.flow import UNKNOWN
 from bot.replies import Button
@@ -20,10 +21,15 @@ if TYPE_CHECKING:
 def offers(turn: Turn, authorization: dict[str, Any] | None) -> list[Button]:
     """Buttons to set the reminders that fit (after a call: around its authorization news)."""
     rule = appeals.rule_for(turn.values())
-    return [
-        Button(Remind(kind, day.isoformat()), f"remind_{kind}", {"day": day})
-        for kind, day in reminders.offers(turn.today, authorization, rule)
-    ]
+    earlier = turn.case.authorizations[:-1] if authorization else turn.case.authorizations
+    appealed = any(authorizations.status(a) == authorizations.DENIED for a in earlier)
+    found = reminders.offers(turn.today, authorization, rule, appealed=appealed)
+    return [button(kind, day) for kind, day in found]
+
+
+def button(kind: str, day: date) -> Button:
+    """The button that sets a reminder of `kind` on `day`."""
+    return Button(Remind(kind, day.isoformat()), f"remind_{kind}", {"day": day})
 
 
 def pending(turn: Turn) -> list[dict[str, Any]]:
@@ -56,6 +62,10 @@ def set_reminder(turn: Turn, kind: str, day_text: str) -> None:
         "appeal": rule.id,
         "end": latest.get("end") if kind == "approval_end" else None,
     }
+    if kind == "decision" and (times := DECISION_TIMES.get(rule.id)):
+        params |= {"days": times.standard_days, "sent": turn.today.isoformat()}
+    if kind == "external" and letter != UNKNOWN:
+        params["deadline"] = reminders.external_deadline(letter).isoformat()
     number = max((r["id"] for r in turn.case.reminders), default=0) + 1
     reminder = {"id": number, "kind": kind, "due": due, "created_at": turn.now}
     reminder["params"] = params
