@@ -6,14 +6,17 @@ acknowledged (by sending the next question) intact on disk.
 """
 
 import json
+from datetime import date, timedelta
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from bot.estimate import estimate
 from bot.events import COMMANDS
 from bot.flow import Flow, Kind
-from bot.render import Renderer, money
+from bot.render import Renderer, day, money
 from tests.support.bot_process import DOWNLOAD, BotProcess, act
 from tests.support.telegram_standin import FakeTelegram, StandInServer
 from tests.support.typed_choices import typed_forms
@@ -483,3 +486,69 @@ def test_crisis_messages_mid_conversation_get_help_first_and_are_stored_nowhere(
     for words in ("wanna die", "kms", "mejor sin", "want to be here", "too many pills", "go on"):
         assert words not in stored, words
         assert words not in bot.log().lower(), words
+
+
+def add_medicine(fake: FakeTelegram, user: int, name: str, dose: str, start: str, end: str):
+    """Add a medicine from /history, answering each question of its form."""
+    act(fake, user, "send", "/history", expect="Medicines and treatments tried")
+    act(fake, user, "press", "Add a medicine", expect="Which medicine was it?")
+    act(fake, user, "send", name, expect="highest dose")
+    act(fake, user, "send", dose, expect="When did you start")
+    act(fake, user, "send", start, expect="How did")
+    act(fake, user, "press", "It did not help enough", expect="When did you stop")
+    return act(fake, user, "send", end, expect="Medicines and treatments tried")
+
+
+def test_the_history_a_denial_and_the_appeal_letter_as_a_pdf(world, tmp_path):
+    """A PPO member notes three medicines, logs a denial, and gets the appeal letter as a PDF
+    and as text, with the trials, the authorization number and the deadline in it."""
+    fake, _ = world
+    user = 515
+    act(fake, user, "send", "/start")
+    act(fake, user, "press", "Let's begin")
+    act(fake, user, "press", "Spravato (esketamine nasal spray)")
+    act(fake, user, "send", "Premera Blue Cross", expect="What type of plan")
+    act(fake, user, "press", "PPO")
+    add_medicine(fake, user, "Zoloft", "150 mg a day", "March 2025", "June 2025")
+    add_medicine(fake, user, "wellbutrn", "300 mg a day", "7/2025", "10/2025")  # a near miss
+    (saved, listing) = add_medicine(fake, user, "Abilify", "5 mg", "8/2025", "11/2025")
+    assert saved == "Saved: the medicine."
+    assert "1. sertraline (SSRI), 150 mg a day, March 2025 to June 2025" in listing
+    assert "2. bupropion (NDRI), 300 mg a day" in listing
+    (readiness,) = act(fake, user, "press", "Check against common criteria")
+    assert "✓ 2 antidepressants from 2 different classes, 6 weeks or more each" in readiness
+    assert "Ask your plan for the exact criteria in writing" in readiness
+
+    letter_day = date.today() - timedelta(days=10)
+    act(fake, user, "send", "/logcall")
+    act(fake, user, "press", "The insurer")
+    act(fake, user, "press", "today")
+    act(fake, user, "press", "Skip")
+    act(fake, user, "send", "REF-31")
+    act(fake, user, "press", "Done with answers")
+    act(fake, user, "press", "Denied")
+    act(fake, user, "send", "PA-9091")
+    act(fake, user, "send", f"{letter_day:%m/%d/%Y}")
+    (logged,) = act(fake, user, "press", "No note")
+    assert "/appeal has your deadline" in logged
+    deadline = day((letter_day + timedelta(days=180)).isoformat())
+    (screen,) = act(fake, user, "press", "Appeal: deadline and letters")
+    assert f"Send it by {deadline}" in screen
+    assert "Parity: questions worth asking" not in screen  # no red flag in these answers
+
+    documents = len(fake.documents)
+    act(fake, user, "press", "Appeal letter")
+    fake.wait_for(lambda f: len(f.documents) >= documents + 2)
+    pdf, text = fake.documents[documents : documents + 2]
+    assert (pdf.file_name, pdf.mime_type) == ("appeal-letter.pdf", "application/pdf")
+    assert text.file_name == "appeal-letter.txt"
+    reader = PdfReader(BytesIO(pdf.data))
+    assert 1 <= len(reader.pages) <= 2
+    extracted = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    for fact in ("Premera Blue Cross", "PA-9091", "sertraline", "bupropion", "aripiprazole"):
+        assert fact in extracted and fact in text.data.decode()
+    assert f"Send it by {deadline}" in extracted
+
+    record = json.loads((tmp_path / "data" / "users" / f"{user}.json").read_text())
+    trials = record["case"]["1"]["case"]["history"]["trials"]
+    assert [t["medication"] for t in trials] == ["sertraline", "bupropion", "aripiprazole"]
