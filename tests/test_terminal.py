@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from bot.flow import Flow, Kind
 from bot.render import Renderer
@@ -314,3 +315,21 @@ def test_export_saves_three_files_said_apart_and_delete_removes_them(tmp_path: P
     assert f"• {cwd / 'estimate-2.txt'}" in erased.stdout
     assert sorted(path.name for path in cwd.iterdir()) == ["notes.txt"]
     assert not (tmp_path / "data" / "users" / "terminal.json").exists()
+
+
+def test_a_medicine_noted_and_a_letter_saved_as_pdf_and_text_for_the_owner_only(
+    tmp_path: Path,
+) -> None:
+    cwd = tmp_path / "cwd"
+    medicine = ("/history", "1", "Zoloft", "150 mg a day", "3/2025", "1", "6/2025")
+    out = run_bot(tmp_path, "/start", *medicine, "/appeal", "1")  # 1) the letter of necessity
+    assert "1. sertraline (SSRI), 150 mg a day, March 2025 to June 2025" in out
+    pdf, text = cwd / "letter-of-medical-necessity.pdf", cwd / "letter-of-medical-necessity.txt"
+    assert f"The letter is saved as {pdf} (the PDF), readable only by you." in out
+    assert f"The letter is saved as {text} (the text, to edit)" in out
+    for path in (pdf, text):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "sertraline (SSRI), 150 mg a day" in text.read_text()
+    assert "sertraline (SSRI), 150 mg a day" in " ".join(
+        PdfReader(pdf).pages[0].extract_text().split()
+    )
