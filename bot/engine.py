@@ -658,7 +658,8 @@ class Turn:
         if typed:
             self.acknowledged = {
                 "question": question.id,
-                "value": value,
+                # as saved, which may differ from the value read ("zoloft": sertraline)
+                "value": self.answers_with_drafts().get(question.id, value),
                 "doubt": doubt(question.id, self.values()),
             }
         else:

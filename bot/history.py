@@ -266,10 +266,10 @@ def _exists(text: str) -> bool:
 
 
 _MONTHS = tuple(calendar.month_name[1:])
-_MONTH_YEAR = re.compile(r"([0-9]{1,2})/([0-9]{2}|[0-9]{4})")
+_MONTH_YEAR = re.compile(r"([0-9]{1,2})[/.-]([0-9]{2}|[0-9]{4})")
 _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{2}|[0-9]{4})")
 _ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})(?:-([0-9]{1,2}))?")
-_NAMED = re.compile(r"([a-z]{3,9})\.?,?\s*['\u2019]?([0-9]{2}|[0-9]{4})")
+_NAMED = re.compile(r"([a-z]{3,9})\.?,?\s*(?:of\s+)?['\u2019]?([0-9]{2}|[0-9]{4})")
 
 
 def parse_month(text: str) -> str:

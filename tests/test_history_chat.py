@@ -73,6 +73,19 @@ def test_a_known_medicine_is_saved_with_its_class_without_asking_it():
     assert chat.case.mode != HISTORY and chat.case.history_draft is None
 
 
+def test_the_name_typed_is_acknowledged_as_it_was_saved_and_a_month_as_a_month():
+    chat = on_plan("ppo")
+    add_trial(chat, "effexor xr", "150 mg", "jan 2025")
+    text = shown(chat.last)
+    assert "✓ Saved: Dose, 150 mg" not in text  # that was the turn before
+    assert "✓ Saved: Started, January 2025" in text
+    assert "How did venlafaxine go?" in text
+    chat.send(HistoryCommand())
+    chat.tap("history_add_trial")
+    chat.say("Zoloft")
+    assert "✓ Saved: Medicine, sertraline" in shown(chat.last)
+
+
 def test_an_unknown_name_asks_its_class_and_i_dont_know_is_an_answer_everywhere():
     chat = on_plan("ppo")
     add_trial(chat, "the blue pill", "ssri", "unknown", "unknown", "side_effects", "unknown")
