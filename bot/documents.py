@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import appeal_kit, authorizations
 from bot.callscript import build_call_script
+from bot.chart import chart_of
 from bot.clinics import Clinic
 from bot.compare import estimate_at
 from bot.flow import Flow
@@ -23,7 +24,7 @@ from bot.history import History
 from bot.paying import financial_help
 from bot.replies import Attachment
 
-TEXT, JSON, PDF = "text/plain", "application/json", "application/pdf"
+TEXT, JSON, PDF, PNG = "text/plain", "application/json", "application/pdf", "image/png"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,12 @@ def _estimate(sources: Sources) -> Mapping[str, Any]:
     }
 
 
+def _chart(sources: Sources) -> Mapping[str, Any]:
+    """The chart of the estimate as the plan pays by its cost sharing (bot/chart.py)."""
+    if_paid = authorizations.if_paid(sources.answers, sources.authorization)
+    return {"chart": chart_of(estimate_at(if_paid, sources.clinic))}
+
+
 def _export(sources: Sources) -> Mapping[str, Any]:
     # The channel adds the whole stored record, which only the store knows (conversation.py).
     return {"exported_at": sources.now}
@@ -104,6 +111,7 @@ DOCUMENTS: dict[str, Document] = {
     "export": Document("export", "my-data.json", JSON, _export),
     "callscript": Document("callscript_document", "call-script.txt", TEXT, _call_script),
     "estimate": Document("estimate_document", "estimate.txt", TEXT, _estimate),
+    "chart": Document("cost_chart", "cost-chart.png", PNG, _chart),
     **{
         f"letter_{kind}": Document(f"letter_{kind}", f"{name}.pdf", PDF, _letter(kind), title)
         for kind, (name, title) in LETTERS.items()

@@ -384,7 +384,7 @@ class Turn:
         return {q.id: values[q.id] for q in self.flow.applicable(values) if q.id in values}
 
     def estimate(self) -> None:
-        buttons = [Button(Menu("table"), "table")]
+        buttons = [Button(Menu("table"), "table"), Button(Menu("chart"), "chart")]
         if not self.mode.finished:
             buttons.append(self.resume_button())
         self.show("estimate", buttons=buttons, **self.document("estimate"))
@@ -446,6 +446,10 @@ class Turn:
     def document(self, name: str) -> Mapping[str, Any]:
         """What a document shows, as a message shows it too (bot/documents.py)."""
         return DOCUMENTS[name].build(self.document_sources())
+
+    def chart(self) -> None:
+        """The cost chart, a picture with its caption in words (bot/chart.py)."""
+        self.send_documents("chart_sent", "chart", **self.document("chart"))
 
     def download(self) -> None:
         self.send_documents("callscript_sent", "callscript")
@@ -849,7 +853,7 @@ class Turn:
 
     def export(self) -> None:
         """Everything stored, as a JSON file, with the call script and estimate to print."""
-        self.send_documents("export_sent", "export", "callscript", "estimate")
+        self.send_documents("export_sent", "export", "callscript", "estimate", "chart")
 
     def confirm_delete(self, confirmed: bool) -> None:
         self.case.confirming = None
@@ -876,6 +880,7 @@ MENU: dict[str, Callable[[Turn], None]] = {
     "reset": Turn.ask_reset,
     "estimate": Turn.estimate,
     "table": Turn.estimate_table,
+    "chart": Turn.chart,
     "callscript": Turn.call_script,
     "fullscript": Turn.full_script,
     "download": Turn.download,

@@ -208,10 +208,19 @@ class Plan:
 
 @dataclass(frozen=True)
 class SessionCost:
-    """What one session costs the patient and the insurer."""
+    """What one session costs the patient and the insurer; how the patient's part is made up
+    (the cost chart shades it) does not make two sessions' costs differ."""
 
     patient: Decimal
     insurer: Decimal
+    deductible: Decimal = field(default=ZERO, compare=False)
+    """Of the patient's part: what went toward the deductible."""
+    beyond_allowed: Decimal = field(default=ZERO, compare=False)
+    """Of the patient's part: the charge above the plan's allowed amount (out of network)."""
+    capped: bool = field(default=False, compare=False)
+    """The out-of-pocket maximum lowered the patient's share (or took it to nothing)."""
+    covered: bool = field(default=True, compare=False)
+    """False: the plan pays nothing, the patient the whole price."""
 
 
 @dataclass(frozen=True)
@@ -295,7 +304,7 @@ def cost_sessions(plan: Plan) -> Schedule:
     charges, unused = plan.charges()
     if not plan.covered:
         extra = ZERO if plan.drug_in_charge else plan.drug
-        costs = (SessionCost(charge + extra, ZERO) for charge in charges)
+        costs = (SessionCost(charge + extra, ZERO, covered=False) for charge in charges)
         return Schedule(tuple(costs), unused)
     deductible_left = max(plan.deductible - plan.deductible_met, ZERO)
     oop_left = None if plan.oop_max is None else max(plan.oop_max - plan.oop_met, ZERO)
@@ -306,6 +315,7 @@ def cost_sessions(plan: Plan) -> Schedule:
         charge = whole - drug_price if plan.drug_in_charge else whole
         allowed = min(plan.allowed, charge)
         balance_bill = ZERO if plan.in_network else charge - allowed
+        deductible_before = deductible_left
         visit, deductible_left = _share(
             allowed, plan.coinsurance, plan.copay, visit_first, deductible_left
         )
@@ -317,10 +327,13 @@ def cost_sessions(plan: Plan) -> Schedule:
             deductible_left,
         )
         share = cents(visit + drug)
+        capped = oop_left is not None and share > oop_left
         if oop_left is not None:
             share = min(share, oop_left)
             oop_left -= share
-        sessions.append(SessionCost(share + balance_bill, allowed + drug_price - share))
+        toward = min(cents(deductible_before - deductible_left), share)
+        insurer = allowed + drug_price - share
+        sessions.append(SessionCost(share + balance_bill, insurer, toward, balance_bill, capped))
     return Schedule(tuple(sessions), unused)
 
 

@@ -134,6 +134,7 @@ MENU_ITEMS = (
     "callscript",
     "fullscript",
     "table",
+    "chart",
     "download",
     "logcall",
     "callwalk",

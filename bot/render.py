@@ -20,7 +20,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from bot.calls import form_of
-from bot.documents import DOCUMENTS, PDF, File
+from bot.chart import draw
+from bot.documents import DOCUMENTS, PDF, PNG, File
 from bot.flow import Flow
 from bot.pdf import layout
 from bot.replies import Attachment, Button, Reply
@@ -135,8 +136,12 @@ class Renderer:
 
     def file(self, attachment: Attachment) -> File:
         """A document made: the text ones with the plain-text templates, a PDF laid out from
-        the same text (bot/pdf.py)."""
+        the same text (bot/pdf.py), a chart drawn with its template's words (bot/chart.py)."""
         document = DOCUMENTS[attachment.document]
+        if document.media_type == PNG:
+            words = self.text.get_template(f"{document.template}.j2").make_module()
+            content = draw(attachment.context["chart"], words, money)
+            return File(attachment.document, document.filename, PNG, content)
         text = self.message(document.template, "text", **attachment.context) + "\n"
         content = (
             layout(text, title=document.title) if document.media_type == PDF else text.encode()

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.conversation import with_record
-from bot.documents import PDF
+from bot.documents import PDF, PNG
 from bot.engine import Case, handle
 from bot.events import COMMANDS, DeliverDue, Event, Text, Unsupported, decode
 from bot.flow import Flow
@@ -111,8 +111,10 @@ def transcript(seed: int, steps: int, *, with_case: bool = True):
                 yield "   " + " | ".join(f"[{label}]({data})" for label, data in row)
             for file in renderer.attachments(reply):
                 yield f"   attachment {file.filename}:"
-                # A PDF is the letter also attached as text: its bytes are not worth reading.
-                yield "(PDF)" if file.media_type == PDF else file.content.decode()
+                # A PDF is the letter also attached as text, a PNG the chart its caption says
+                # in words: their bytes are not worth reading.
+                binary = file.media_type in (PDF, PNG)
+                yield f"({file.media_type})" if binary else file.content.decode()
         if with_case:
             yield "case " + json.dumps(outcome.case.to_dict(), sort_keys=True)
         case = outcome.case

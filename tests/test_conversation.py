@@ -122,7 +122,7 @@ def test_export_holds_everything_stored_about_the_user(tmp_path):
     conversation.handle("11", Confirm("reset", "yes"))  # an earlier case, kept
     conversation.handle("11", Text("iv_ketamine"))
     (reply,) = conversation.handle("11", Export())
-    assert [a.document for a in reply.attachments] == ["export", "callscript", "estimate"]
+    assert [a.document for a in reply.attachments] == ["export", "callscript", "estimate", "chart"]
     files = {file.filename: file.content for file in Renderer().attachments(reply)}
     exported = json.loads(files["my-data.json"])
     assert exported["format"] == "ketamine-coverage-bot export"

@@ -325,7 +325,7 @@ def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(worl
     assert calls.index("REF-888") < calls.index("REF-777")  # newest first
     documents = len(fake.documents)
     act(fake, user, "send", "/export")
-    fake.wait_for(lambda f: len(f.documents) >= documents + 3)
+    fake.wait_for(lambda f: len(f.documents) >= documents + 3 and f.photos)  # and the chart
     exported = json.loads(fake.documents[documents].data)
     assert [c["reference"] for c in exported["record"]["case"]["calls"]] == ["REF-777", "REF-888"]
     act(fake, user, "send", "/delete")

@@ -61,6 +61,7 @@ from bot.render import TEMPLATES_DIR, Renderer, money, percent, split_message
 from tests.support.flow_answers import answer_for
 from tests.support.telegram_standin import (
     MAX_CALLBACK_DATA_BYTES,
+    MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
     HtmlError,
     parse_html,
@@ -234,6 +235,7 @@ def spravato_chat(names: dict[str, str]) -> Chat:
     assert "summary" in {reply.template for reply in chat.last}
 
     chat.send(Menu("table"))
+    chat.send(Menu("chart"))
     chat.send(Menu("download"))
     chat.send(Estimate())
     chat.send(CallScript())
@@ -425,6 +427,7 @@ def clinics_chat(names: dict[str, str]) -> Chat:
         chat.answer(chat.asking, Keep(chat.asking))
     chat.send(Estimate())
     chat.send(Menu("table"))
+    chat.send(Menu("chart"))  # a package, chosen
     chat.send(CallScript())
     chat.send(Menu("fullscript"))
     chat.send(ClinicButton("2", "remove"))
@@ -602,6 +605,11 @@ def test_every_attachment_renders_as_plain_text(replies: list[Reply]) -> None:
             text = RENDERER.message(document.template, "text", **attachment.context)
             ours = text.replace(NASTY_NAME, "")  # a name typed with markup stays as typed
             assert text.strip() and "<b>" not in ours and "None" not in text, document.template
+
+
+def test_every_caption_of_a_file_or_a_picture_fits_telegrams_limit(replies: list[Reply]) -> None:
+    captions = [visible(html_of(reply)) for reply in replies if reply.attachments]
+    assert captions and all(utf16(text) <= MAX_CAPTION_LENGTH for text in captions)
 
 
 def test_every_reply_renders_in_both_markups(replies: list[Reply]) -> None:

@@ -357,6 +357,8 @@ def test_export_sends_the_files_and_delete_erases_the_user(bot, tmp_path):
         await bot.send("/export")
         names = [d.file_name for d in bot.fake.documents]
         assert names == ["my-data.json", "call-script.txt", "estimate.txt"]
+        (chart,) = bot.fake.photos  # the cost chart, shown as a picture
+        assert chart.file_name == "cost-chart.png" and chart.data.startswith(b"\x89PNG")
         exported = json.loads(bot.fake.documents[0].data)
         assert exported["record"]["case"]["answers"]["insurer"]["value"] == "Aetna"
         assert "Delete everything?" in await bot.send("/delete")

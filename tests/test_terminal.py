@@ -295,15 +295,16 @@ def test_a_reminder_that_fell_due_is_shown_when_the_terminal_starts(tmp_path: Pa
     assert "Reminder:" not in run_bot(tmp_path)  # shown once
 
 
-def test_export_saves_three_files_said_apart_and_delete_removes_them(tmp_path: Path) -> None:
+def test_export_saves_four_files_said_apart_and_delete_removes_them(tmp_path: Path) -> None:
     cwd = tmp_path / "cwd"
     out = run_bot(tmp_path, *FULL_CONVERSATION, "/export")
-    names = ("my-data.json", "call-script.txt", "estimate.txt")
+    names = ("my-data.json", "call-script.txt", "estimate.txt", "cost-chart.png")
     for name in names:
         assert stat.S_IMODE((cwd / name).stat().st_mode) == 0o600
     assert f"Everything stored about you is saved as {cwd / 'my-data.json'}" in out
     assert f"The cost estimate is saved as {cwd / 'estimate.txt'}." in out
     assert f"The printable call script is saved as {cwd / 'call-script.txt'}." in out
+    assert f"The cost chart is saved as {cwd / 'cost-chart.png'}, a picture to open." in out
     again = run_bot(tmp_path, "/export")  # a second export keeps the first
     for name in ("my-data-2.json", "call-script-2.txt", "estimate-2.txt"):
         assert f"saved as {cwd / name}" in again

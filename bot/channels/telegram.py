@@ -42,6 +42,7 @@ from bot.channels.inbox import Inbox, InboxQueue
 from bot.channels.ordering import PerUserOrder
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.documents import PNG
 from bot.engine import (
     DeliverDue,
     Event,
@@ -194,8 +195,10 @@ class TelegramChannel:
         if reply.attachments:
             for number, file in enumerate(self.renderer.attachments(reply)):
                 caption = rendered.text if number == 0 else None
+                # A picture is sent as a photo, shown in the chat; the rest as files.
+                send = bot.send_photo if file.media_type == PNG else bot.send_document
                 await with_retries(
-                    lambda file=file, caption=caption: bot.send_document(
+                    lambda file=file, caption=caption, send=send: send(
                         chat_id,
                         file.content,
                         filename=file.filename,

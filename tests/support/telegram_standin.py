@@ -43,6 +43,7 @@ BOT_USERNAME = "coverage_test_bot"
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_POLL_TIMEOUT = 10.0
 
 # python-telegram-bot sends every non-string value JSON-encoded inside form fields; these are
@@ -118,6 +119,13 @@ _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z
 _BOT_COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
 _URL_RE = re.compile(r"(?:https?|tg)://\S+", re.IGNORECASE)
 _PATH_RE = re.compile(r"/bot([^/]+)/([A-Za-z0-9_]+)$")
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height, from its header; Telegram refuses what is not an image."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def utf16_length(text: str) -> int:
@@ -448,6 +456,7 @@ class FakeTelegram:
         self.tokens_seen: set[str] = set()
         self.answered_callbacks: list[dict[str, Any]] = []
         self.documents: list[SentDocument] = []
+        self.photos: list[SentDocument] = []
         self.chat_actions: list[tuple[int, str]] = []
         self.deleted_messages: list[tuple[int, int]] = []
         self.dropped_updates: list[dict[str, Any]] = []
@@ -477,6 +486,7 @@ class FakeTelegram:
             "editmessagereplymarkup": self._edit_message_reply_markup,
             "answercallbackquery": self._answer_callback_query,
             "senddocument": self._send_document,
+            "sendphoto": self._send_photo,
             "deletemessage": self._delete_message,
             "sendchataction": self._send_chat_action,
             "close": lambda params, files: True,
@@ -714,14 +724,45 @@ class FakeTelegram:
         )
         return message
 
+    def _send_photo(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> dict:
+        """A photo: a PNG or JPEG of at most 10 MB, width and height adding up to at most
+        10,000 pixels, neither side over 20 times the other (Telegram's limits)."""
+        chat = self._chat_param(params)
+        document, data = self._document_param(params, files, field="photo")
+        if len(data) > MAX_PHOTO_BYTES:
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        width, height = _image_size(data)
+        if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        caption, entities = self._formatted(
+            params, "caption", "parse_mode", "caption_entities", caption=True
+        )
+        photo = {
+            "file_id": document["file_id"],
+            "file_unique_id": document["file_unique_id"],
+            "width": width,
+            "height": height,
+            "file_size": document["file_size"],
+        }
+        fields: dict[str, Any] = {"photo": [photo]}
+        if caption:
+            fields["caption"] = caption
+        if entities:
+            fields["caption_entities"] = entities
+        message = self._store_bot_message(chat, fields, self._inline_markup(params))
+        self.photos.append(
+            SentDocument(chat["id"], message["message_id"], document["file_name"], "image", data)
+        )
+        return message
+
     def _document_param(
-        self, params: dict[str, Any], files: dict[str, UploadedFile]
+        self, params: dict[str, Any], files: dict[str, UploadedFile], field: str = "document"
     ) -> tuple[dict[str, Any], bytes]:
-        reference = params.get("document")
+        reference = params.get(field)
         if isinstance(reference, str) and reference.startswith("attach://"):
             upload = files.get(reference.removeprefix("attach://"))
         else:
-            upload = files.get("document")
+            upload = files.get(field)
         if upload is None:
             if isinstance(reference, str) and reference in self._files:
                 return self._files[reference]
