@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot.flow import Flow
+from bot.flow import SELF, Flow
 from bot.history import History, InvalidHistory
 
 NEW, ASKING, EDITING, DONE, LOGGING = "new", "asking", "editing", "done", "logging"
@@ -27,8 +27,10 @@ class MalformedCase(ValueError):
 
 LOG_KEPT = 1000
 """Changes kept in a case's log: far more than a case needs, and a record stays small."""
+OPEN_KEPT = 20
+"""Cases open at once: a family's, or a navigator's week, with room to spare."""
 ARCHIVED_KEPT = 20
-"""Earlier cases kept after /reset; starting over once more removes the oldest."""
+"""Cases put aside (by /reset or from /cases); putting one more aside removes the oldest."""
 
 
 @dataclass
@@ -73,8 +75,13 @@ class Case:
     cursor: str | None = None
     confirming: str | None = None
     """"reset" or "delete" while the user is asked to confirm it."""
-    archived: list[dict[str, Any]] = field(default_factory=list)
-    """Earlier cases kept when the user started over (the newest `ARCHIVED_KEPT`)."""
+    number: int = 1
+    """This case's number among the user's cases (bot/caseload.py), from 1, never reused."""
+    archived_at: str | None = None
+    """When the case was put aside (only ever set on one of `others`)."""
+    others: list[dict[str, Any]] = field(default_factory=list)
+    """The user's other cases, each saved as a case is (without `others`), open or put aside:
+    the engine works on one case at a time, and switching swaps one in (bot/caseload.py)."""
 
     def record_change(self, entry: dict[str, Any]) -> None:
         """Add to the change log, forgetting the oldest entries past `LOG_KEPT` (the answers
@@ -116,24 +123,85 @@ class Case:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Case:
-        """The case saved as `data` (a new case for None); MalformedCase if it is not one."""
+        """The case saved as `data` (a new case for None); MalformedCase if it is not one.
+
+        A case saved before there were several (with `archived`, no `number`) is read as
+        several: each earlier case becomes a case to reopen, nothing left out.
+        """
         if not data:
             return cls()
+        if not isinstance(data, Mapping):
+            raise MalformedCase("the case is not an object")
+        data = _migrated(data)
         _check_shape(data)
-        known = {k: v for k, v in _copy(dict(data)).items() if k in cls.__dataclass_fields__}
+        others = data.get("others", [])
+        if not isinstance(others, list):
+            raise MalformedCase("others")
+        for other in others:
+            _check_shape(other)
+            if "others" in other:
+                raise MalformedCase("others")
+        known = {k: v for k, v in _copy(data).items() if k in cls.__dataclass_fields__}
         drafts = {name: Draft.from_dict(known.get(name)) for name in _DRAFTS}
         return cls(**known | drafts)
 
 
 _DRAFTS = ("call", "clinic_draft", "history_draft")
-_LISTS = ("log", "archived", "calls", "authorizations", "reminders", "clinics")
-_OPTIONAL_TEXT = ("cursor", "confirming")
+_LISTS = ("log", "calls", "authorizations", "reminders", "clinics")
+_OPTIONAL_TEXT = ("cursor", "confirming", "archived_at")
+
+
+def _migrated(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A case as saved today from one saved before named cases (schema 1): the earlier cases
+    kept by /reset become cases put aside, numbered in the order they were made, the current
+    one last; each that was answered is about the user (the questions said "you" then).
+    A case saved today is returned as it is."""
+    data = dict(data)
+    if "number" in data:
+        return data
+    earlier = data.pop("archived", [])
+    if not isinstance(earlier, list) or not all(isinstance(kept, Mapping) for kept in earlier):
+        raise MalformedCase("archived")
+    others = [
+        _about_the_user(
+            {
+                "number": number,
+                "archived_at": str(kept.get("archived_at") or "") or None,
+                "answers": kept.get("answers", {}),
+                "log": kept.get("log", []),
+                "calls": kept.get("calls", []),
+                "authorizations": kept.get("authorizations", []),
+                "mode": ASKING,
+            }
+        )
+        for number, kept in enumerate(earlier, start=1)
+    ]
+    return _about_the_user(data) | {"number": len(earlier) + 1, "others": others}
+
+
+def _about_the_user(data: dict[str, Any]) -> dict[str, Any]:
+    """An answered case from before `for_whom` was asked, as about the user, since its first
+    answer."""
+    answers = data.get("answers") or {}
+    if not isinstance(answers, dict) or not answers or "for_whom" in answers:
+        return data
+    first = min(
+        (
+            str(answer["at"])
+            for answer in answers.values()
+            if isinstance(answer, Mapping) and answer.get("at")
+        ),
+        default=data.get("archived_at") or "",
+    )
+    return data | {"answers": {"for_whom": {"value": SELF, "at": first}, **answers}}
 
 
 def _check_shape(data: Mapping[str, Any]) -> None:
     """What the engine relies on in a saved case, or MalformedCase saying what is wrong."""
     if not isinstance(data, Mapping):
         raise MalformedCase("the case is not an object")
+    if not isinstance(data.get("number", 1), int) or isinstance(data.get("number"), bool):
+        raise MalformedCase("number")
     answers = data.get("answers", {})
     if not isinstance(answers, dict) or not all(
         isinstance(a, dict) and "value" in a for a in answers.values()

@@ -1,4 +1,5 @@
-"""The cost chart: what the person pays session by session and in all, as a PNG (matplotlib).
+"""The cost charts, as PNG (matplotlib): what the person pays session by session and in all;
+and the clinics compared, each one's range side by side.
 
 `chart_of` is pure: the estimate's sessions as the parts the chart shades (toward the
 deductible, the coinsurance or copay, above the allowed amount, not covered at all; the plan's
@@ -19,6 +20,7 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
+from bot.compare import Comparison
 from bot.estimate import ZERO, Estimate, Schedule, SessionCost
 
 PARTS = ("deductible", "sharing", "beyond", "uncovered")
@@ -36,6 +38,8 @@ SIZE = (7.2, 8.4)
 """Inches: at DPI, 900 by 1,050 pixels, a phone screen's shape."""
 DPI = 125
 FONT_SIZE = 15
+_STYLE = {"font.size": FONT_SIZE, "font.family": "DejaVu Sans", "text.parse_math": False}
+"""No TeX: a "$" in a name or an amount is a dollar sign."""
 
 
 @dataclass(frozen=True)
@@ -117,18 +121,67 @@ def chart_of(estimate: Estimate) -> CostChart:
     )
 
 
-def draw(chart: CostChart, words: Any, money: Any) -> bytes:
-    """The chart as PNG bytes. `words` is the template's module (cost_chart.j2: title,
-    legend...), `money` the renderer's money filter for the axes."""
+@dataclass(frozen=True)
+class ClinicRange:
+    """One clinic's total for the person, in the lower and the higher case."""
+
+    name: str
+    low: Decimal
+    high: Decimal
+    cheapest: str
+    """"clear": the cheapest (or tied); "low" or "high": the cheapest in the lower or the
+    higher case only (which one is cheapest depends on what is not known); "" otherwise."""
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class ClinicChart:
+    """The clinics compared (bot/compare.py), cheapest first, as the picture shows them."""
+
+    clinics: tuple[ClinicRange, ...]
+    sessions: tuple[int, int]
+
+
+def clinic_chart_of(comparison: Comparison, chosen: int | None = None) -> ClinicChart:
+    """The chart of a comparison of clinics, in its order (cheapest first)."""
+    return ClinicChart(
+        clinics=tuple(
+            ClinicRange(
+                name=option.clinic.name,
+                low=option.patient[0],
+                high=option.patient[1],
+                cheapest=_cheapest(comparison, option.clinic.id),
+                chosen=option.clinic.id == chosen,
+            )
+            for option in comparison.options
+        ),
+        sessions=comparison.options[0].estimate.sessions if comparison.options else (0, 0),
+    )
+
+
+def _cheapest(comparison: Comparison, clinic: int) -> str:
+    if clinic not in comparison.cheapest:
+        return ""
+    if comparison.verdict == "clear":
+        return "clear"
+    return "low" if clinic in comparison.cheapest_by_case[0] else "high"
+
+
+def draw(chart: CostChart | ClinicChart, words: Any, money: Any) -> bytes:
+    """The chart as PNG bytes. `words` is its template's module (cost_chart.j2 or
+    clinic_chart.j2: title, legend...), `money` the renderer's money filter for the axes."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    if isinstance(chart, ClinicChart):
+        return _draw_clinics(chart, words, money, pyplot)
+
     legend: Mapping[str, str] = words.legend
     sessions = range(1, len(chart.bars) + 1)
-    with pyplot.rc_context({"font.size": FONT_SIZE, "font.family": "DejaVu Sans"}):
+    with pyplot.rc_context(_STYLE):
         figure, (top, bottom) = pyplot.subplots(
             2, 1, figsize=SIZE, dpi=DPI, height_ratios=(3, 2), layout="constrained"
         )
@@ -198,6 +251,72 @@ def draw(chart: CostChart, words: Any, money: Any) -> bytes:
             axes.spines[["top", "right"]].set_visible(False)
             axes.grid(axis="y", color="#EEEEEE")
             axes.set_axisbelow(True)
+        out = io.BytesIO()
+        figure.savefig(out, format="png")
+        pyplot.close(figure)
+    return out.getvalue()
+
+
+CLINIC_NAME_SHOWN = 34
+"""Characters of a clinic's name on the chart (the caption and the list have it whole)."""
+
+
+def _draw_clinics(chart: ClinicChart, words: Any, money: Any, pyplot: Any) -> bytes:
+    """Each clinic a row, cheapest at the top, its name above its bar: a solid bar to the
+    lower case's total, a lighter hatched one on to the higher case's, the figures after it."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    legend: Mapping[str, str] = words.legend
+    rows = list(reversed(chart.clinics))  # matplotlib draws the first row at the bottom
+    spans = [float(r.high - r.low) for r in rows]
+    height = 2.2 + 1.4 * len(rows) + (0.8 if any(spans) else 0)
+    with pyplot.rc_context(_STYLE):
+        figure, axes = pyplot.subplots(figsize=(SIZE[0], height), dpi=DPI, layout="constrained")
+        places = range(len(rows))
+        lows = [float(r.low) for r in rows]
+        axes.barh(places, lows, height=0.5, color=COLOURS["deductible"], label=legend["low"])
+        if any(spans):
+            axes.barh(
+                places,
+                spans,
+                left=lows,
+                height=0.5,
+                color=COLOURS["band"],
+                hatch="//",
+                edgecolor="white",
+                linewidth=0.5,
+                label=legend["range"],
+            )
+        for place, row in zip(places, rows, strict=True):
+            name = row.name if len(row.name) <= CLINIC_NAME_SHOWN else row.name[:33] + "…"
+            axes.annotate(
+                name + (str(words.chosen) if row.chosen else ""),
+                (0, place + 0.3),
+                va="bottom",
+                fontweight="bold",
+            )
+            figures = str(words.figures(money(row.low), money(row.high))).strip()
+            mark = words.cheapest.get(row.cheapest, "")
+            axes.annotate(
+                f"{figures}{mark}",
+                (float(row.high), place),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=FONT_SIZE - 1,
+            )
+        widest = max((float(r.high) for r in rows), default=0.0) or 1.0
+        axes.set_xlim(0, widest * 1.9)  # room for the figures after the longest bar
+        axes.set_ylim(-0.6, len(rows) - 0.1)
+        axes.set_yticks([])
+        axes.set_title(str(words.title), loc="left", fontweight="bold")
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: money(Decimal(round(v)))))
+        axes.xaxis.set_major_locator(MaxNLocator(3))
+        axes.spines[["top", "right", "left"]].set_visible(False)
+        axes.grid(axis="x", color="#EEEEEE")
+        axes.set_axisbelow(True)
+        if any(spans):
+            axes.legend(loc="upper left", bbox_to_anchor=(0, -0.1), frameon=False)
         out = io.BytesIO()
         figure.savefig(out, format="png")
         pyplot.close(figure)

@@ -50,6 +50,8 @@ def show_clinics(turn: Turn) -> None:
     ]
     if len(clinics) < MAX_CLINICS:
         buttons.append(Button(ClinicButton("", "add"), "clinic_add"))
+    if len(clinics) > 1:
+        buttons.append(Button(Menu("clinic_chart"), "clinic_chart"))
     buttons.append(turn.resume_button())
     answers = turn.current_answers()
     comparison = compare(answers, clinics)

@@ -15,13 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from bot import engine
+from bot import caseload, engine
 from bot.case import MalformedCase
 from bot.engine import Case, Event, Reply
 from bot.flow import Flow
 from bot.store import CorruptRecordError, ReminderIndex, Store
 
-SCHEMA = 1
+SCHEMA = 2
+"""2: several cases (`case.others`); a record of schema 1 is read as one (bot/case.py)."""
 LOCK_STRIPES = 64
 RECENT_UPDATES = 200
 """How many of a user's latest update ids are kept to recognise a redelivered update."""
@@ -154,7 +155,9 @@ class Conversation:
                 now,
                 self.words,
             )
-            found.update(before=before, outcome=outcome, record=record, duplicate=duplicate)
+            # An export shows the record as it is now read (a record of an earlier schema too).
+            shown = {**record, "schema": SCHEMA, "case": outcome.case.to_dict()}
+            found.update(before=before, outcome=outcome, record=shown, duplicate=duplicate)
             if outcome.erase or not outcome.changed or duplicate:
                 return None
             found["record"] = self._record(record, outcome.case, now, [*recent, update_id])
@@ -221,8 +224,8 @@ def _failed(event: Event, template: str) -> Turn:
 
 
 def reminder_days(case: Case) -> list[str]:
-    """The days on which the case has reminders still to send."""
-    return sorted({r["due"] for r in case.reminders if not r.get("sent_at")})
+    """The days on which the user's open cases have reminders still to send."""
+    return sorted({r["due"] for _, r in caseload.pending_reminders(case)})
 
 
 def with_record(reply: Reply, record: dict[str, Any]) -> Reply:

@@ -16,10 +16,10 @@ from typing import Any
 
 from bot import appeal_kit, authorizations
 from bot.callscript import build_call_script
-from bot.chart import chart_of
+from bot.chart import chart_of, clinic_chart_of
 from bot.clinics import Clinic
-from bot.compare import estimate_at
-from bot.flow import Flow
+from bot.compare import compare, estimate_at
+from bot.flow import SELF, Flow
 from bot.history import History
 from bot.paying import financial_help
 from bot.replies import Attachment
@@ -42,6 +42,8 @@ class Sources:
     flow: Flow = field(default_factory=Flow)
     history: History = field(default_factory=History)
     """The medication history (the appeal kit's letters read it)."""
+    clinics: tuple[Clinic, ...] = ()
+    """Every clinic entered, to compare."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,13 @@ def _chart(sources: Sources) -> Mapping[str, Any]:
     return {"chart": chart_of(estimate_at(if_paid, sources.clinic))}
 
 
+def _clinic_chart(sources: Sources) -> Mapping[str, Any]:
+    """The clinics compared, each one's range side by side (bot/compare.py, bot/chart.py)."""
+    comparison = compare(sources.answers, list(sources.clinics))
+    chosen = sources.clinic.id if sources.clinic else None
+    return {"chart": clinic_chart_of(comparison, chosen)}
+
+
 def _export(sources: Sources) -> Mapping[str, Any]:
     # The channel adds the whole stored record, which only the store knows (conversation.py).
     return {"exported_at": sources.now}
@@ -112,6 +121,7 @@ DOCUMENTS: dict[str, Document] = {
     "callscript": Document("callscript_document", "call-script.txt", TEXT, _call_script),
     "estimate": Document("estimate_document", "estimate.txt", TEXT, _estimate),
     "chart": Document("cost_chart", "cost-chart.png", PNG, _chart),
+    "clinic_chart": Document("clinic_chart", "clinics-compared.png", PNG, _clinic_chart),
     **{
         f"letter_{kind}": Document(f"letter_{kind}", f"{name}.pdf", PDF, _letter(kind), title)
         for kind, (name, title) in LETTERS.items()
@@ -125,7 +135,8 @@ DOCUMENTS: dict[str, Document] = {
 
 def attach(sources: Sources, *documents: str) -> tuple[Attachment, ...]:
     """The documents, built from the case."""
-    return tuple(Attachment(name, DOCUMENTS[name].build(sources)) for name in documents)
+    about = str(sources.answers.get("for_whom", SELF))
+    return tuple(Attachment(name, DOCUMENTS[name].build(sources), about) for name in documents)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ Replies name a template and carry plain data; every word lives in templates/.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot import appealing, clinic_editing, history_editing, reminding
+from bot import appealing, case_switching, caseload, clinic_editing, history_editing, reminding
 from bot.call_logging import LoggingCall, log_call, show_calls
 from bot.case import (
     ARCHIVED_KEPT,
@@ -29,6 +29,7 @@ from bot.case import (
 )
 from bot.choosing import choose
 from bot.clinic_editing import EnteringClinic
+from bot.clinics import clinics_of
 from bot.crisis import Crisis, detect
 from bot.documents import DOCUMENTS, Sources, attach
 from bot.events import (
@@ -41,6 +42,7 @@ from bot.events import (
     Calls,
     CallScript,
     CancelReminder,
+    CaseButton,
     Cases,
     ClinicButton,
     Clinics,
@@ -71,10 +73,9 @@ from bot.events import (
     command,
     decode,
 )
-from bot.flow import UNKNOWN, YES_NO, Flow, Kind, Question
+from bot.flow import OTHER, SELF, UNKNOWN, YES_NO, Flow, Kind, Question
 from bot.history import date_range, parse_month
 from bot.modes import Mode
-from bot.paging import older_button, page
 from bot.parsing import (
     MAX_INPUT_LENGTH,
     ParseError,
@@ -110,6 +111,7 @@ __all__ = [  # what the channels and tests use, in one place
     "Calls",
     "CancelReminder",
     "Case",
+    "CaseButton",
     "Cases",
     "ClinicButton",
     "Clinics",
@@ -259,7 +261,10 @@ class Turn:
             self.case.held = None
             self.changed = True
         self.dispatch(event)
-        return Outcome(self.case, self.replies, self.changed, self.erase)
+        # Worded for whom the case is about, unless a reply said (a reminder of another case).
+        about = caseload.about(self.case.to_dict()) if not self.erase else None
+        replies = [r if r.about else replace(r, about=about) for r in self.replies]
+        return Outcome(self.case, replies, self.changed, self.erase)
 
     def dispatch(self, event: Event) -> None:
         match event:
@@ -284,7 +289,7 @@ class Turn:
             case Calls():
                 show_calls(self)
             case Cases():
-                self.show_cases()
+                case_switching.show_cases(self)
             case Reminders():
                 reminding.show(self)
             case Clinics():
@@ -296,7 +301,7 @@ class Turn:
             case DeliverDue():
                 reminding.deliver_due(self)
             case Delete():
-                self.ask_to_confirm("delete")
+                case_switching.ask_erase(self)
             case Back():
                 self.mode.back()
             case Text(text):
@@ -441,7 +446,10 @@ class Turn:
         latest = self.case.authorizations[-1] if self.case.authorizations else None
         clinic = clinic_editing.chosen(self)
         history = history_editing.history_of(self)
-        return Sources(self.current_answers(), clinic, self.now, latest, self.flow, history)
+        clinics = tuple(clinics_of(self.case.clinics))
+        return Sources(
+            self.current_answers(), clinic, self.now, latest, self.flow, history, clinics
+        )
 
     def document(self, name: str) -> Mapping[str, Any]:
         """What a document shows, as a message shows it too (bot/documents.py)."""
@@ -451,6 +459,13 @@ class Turn:
         """The cost chart, a picture with its caption in words (bot/chart.py)."""
         self.send_documents("chart_sent", "chart", **self.document("chart"))
 
+    def clinic_chart(self) -> None:
+        """The clinics compared, as a picture with its caption in words (bot/chart.py)."""
+        if len(self.case.clinics) < 2:
+            self.closed()
+            return
+        self.send_documents("clinic_chart_sent", "clinic_chart", **self.document("clinic_chart"))
+
     def download(self) -> None:
         self.send_documents("callscript_sent", "callscript")
 
@@ -459,9 +474,17 @@ class Turn:
         attachments = attach(self.document_sources(), *documents)
         self.replies.append(Reply(template, context, attachments=attachments))
 
+    def begin(self, whom: str) -> None:
+        """The welcome's buttons: the questions begun for the user or for someone they help
+        (the first question, whom the case is for, answered by the button pressed)."""
+        if FOR_WHOM in self.flow and FOR_WHOM not in self.case.answers:
+            self.record(self.flow[FOR_WHOM], whom)
+        self.mode.carry_on()
+
     def welcome(self) -> None:
         if not self.case.answers:
-            self.show("welcome", buttons=[Button(Menu("begin"), "begin")])
+            begin = [Button(Menu("begin"), "begin"), Button(Menu("begin_other"), "begin_other")]
+            self.show("welcome", buttons=begin)
             return
         mode = self.mode
         self.show(
@@ -507,6 +530,12 @@ class Turn:
         """Nothing is left to ask: the summary."""
         self.set_position(DONE, None)
         self.summary()
+
+    def settle(self) -> None:
+        """A case just switched to: finished if nothing is left to ask (a case kept from
+        before a question was added may have one)."""
+        if self.case.mode == ASKING and self.flow.first_unanswered(self.values()) is None:
+            self.set_position(DONE, None)
 
     def leave_form(self) -> None:
         """Back from a form to the questions: the summary if nothing is left to ask."""
@@ -592,8 +621,8 @@ class Turn:
         match press:
             case Menu(item) if item in MENU:
                 MENU[item](self)
-            case Confirm(what) if what == self.case.confirming:
-                self.confirm(what, press.yes)
+            case Confirm(what, answer) if what == self.case.confirming:
+                self.confirm(what, answer)
             case Remind(kind, day):
                 reminding.set_reminder(self, kind, day)
             case CancelReminder(number):
@@ -602,10 +631,14 @@ class Turn:
                 clinic_editing.press(self, press)
             case HistoryButton():
                 history_editing.press(self, press)
+            case CaseButton():
+                case_switching.press(self, press)
             case Letter(kind):
                 appealing.send_letter(self, kind)
             case Older(listing) if press.offset is not None:
-                (show_calls if listing == "calls" else Turn.show_cases)(self, press.offset)
+                (show_calls if listing == "calls" else case_switching.show_cases)(
+                    self, press.offset
+                )
             case Edit(question_id) if question_id in self.flow:
                 self.edit(self.flow[question_id])
             case Answer(question_id, value) if self.is_current(question_id):
@@ -761,29 +794,20 @@ class Turn:
                 del self.case.answers[other.id]
                 self.case.record_change({"question": other.id, "cleared": True, "at": self.now})
 
-    def show_cases(self, start: int = 0) -> None:
-        """The earlier cases, newest first, a page at a time."""
-        shown = page(self.case.archived, start)
-        older = older_button("cases", shown)
-        # Each in words as /answers shows them: the value of each answer to a question we ask.
-        cases = [
-            {
-                **case,
-                "answered": {q: a["value"] for q, a in case["answers"].items() if q in self.flow},
-            }
-            for case in shown.entries
-        ]
-        self.show("cases", cases=cases, page=shown, buttons=[*older, self.resume_button()])
-
     # -- starting over --
 
     def ask_reset(self) -> None:
         if not self.case.answers:
             self.welcome()
             return
-        full = len(self.case.archived) >= ARCHIVED_KEPT
-        oldest = self.case.archived[0] if full else None
-        self.ask_to_confirm("reset", kept=ARCHIVED_KEPT, oldest=oldest)
+        oldest = caseload.oldest_dropped(self.case)
+        self.ask_to_confirm(
+            "reset",
+            kept=ARCHIVED_KEPT,
+            oldest=oldest and caseload.summary(oldest, current=False),
+            case=case_switching.current(self),
+            reminders=len(reminding.pending(self)),
+        )
 
     def ask_to_confirm(
         self,
@@ -807,15 +831,20 @@ class Turn:
             **context,
         )
 
-    def confirm(self, what: str, confirmed: bool) -> None:
-        if what == RESENT:
+    def confirm(self, what: str, answer: str) -> None:
+        confirmed = answer == "yes"
+        if answer == "one" and what != "delete":
+            self.closed()
+        elif what == RESENT:
             self.confirm_resent(confirmed)
         elif what.startswith(clinic_editing.REMOVING):
             clinic_editing.confirm_remove(self, what, confirmed)
         elif what.startswith(history_editing.REMOVING):
             history_editing.confirm_remove(self, what, confirmed)
+        elif what == case_switching.DELETING:
+            case_switching.confirm_delete(self, confirmed)
         elif what == "delete":
-            self.confirm_delete(confirmed)
+            self.confirm_delete(answer)
         else:
             self.confirm_reset(confirmed)
 
@@ -829,36 +858,25 @@ class Turn:
             else:
                 self.mode.resume()
             return
-        earlier = {
-            "archived_at": self.now,
-            "answers": self.case.answers,
-            "log": self.case.log,
-            "calls": self.case.calls,
-            "authorizations": self.case.authorizations,
-        }
-        archived = [*self.case.archived, earlier][-ARCHIVED_KEPT:]
-        # The clinics are kept: their prices do not depend on the plan (none is chosen yet).
-        self.case = Case(
-            archived=archived,
-            mode=ASKING,
-            reminders=self.case.reminders,
-            clinics=self.case.clinics,
-        )
-        self.show("reset_done")
-        first = self.flow.questions[0]
-        self.set_position(ASKING, first.id)
-        self.ask(first)
+        self.case = caseload.start_over(self.case, self.now)
+        self.show("reset_done", case=case_switching.current(self))
+        self.mode.carry_on()
 
     # -- their data --
 
     def export(self) -> None:
         """Everything stored, as a JSON file, with the call script and estimate to print."""
-        self.send_documents("export_sent", "export", "callscript", "estimate", "chart")
+        compared = ("clinic_chart",) if len(self.case.clinics) > 1 else ()
+        self.send_documents("export_sent", "export", "callscript", "estimate", "chart", *compared)
 
-    def confirm_delete(self, confirmed: bool) -> None:
+    def confirm_delete(self, answer: str) -> None:
         self.case.confirming = None
         self.changed = True
-        if confirmed:
+        if answer == "one" and self.case.others:
+            case_switching.delete(self)
+        elif answer == "one":
+            self.closed()
+        elif answer == "yes":
             self.erase = True
             self.case = Case()
             self.show("deleted")
@@ -866,6 +884,8 @@ class Turn:
             self.show("delete_cancelled")
 
 
+FOR_WHOM = "for_whom"
+"""The question whom a case is about ("self" or "other"): the welcome's buttons answer it."""
 RESENT = "resent"
 """What is confirmed when a typed answer looks like the previous one sent again."""
 RESENT_WINDOW = timedelta(minutes=10)
@@ -873,7 +893,8 @@ FIGURES = (Kind.MONEY, Kind.PERCENT, Kind.COUNT)
 """Answers typed as figures: the same figure for two questions in a row is worth a question."""
 
 MENU: dict[str, Callable[[Turn], None]] = {
-    "begin": lambda turn: turn.mode.carry_on(),
+    "begin": lambda turn: turn.begin(SELF),
+    "begin_other": lambda turn: turn.begin(OTHER),
     "continue": lambda turn: turn.mode.carry_on(),
     "summary": Turn.summary_if_done,
     "review": Turn.review,
@@ -881,6 +902,7 @@ MENU: dict[str, Callable[[Turn], None]] = {
     "estimate": Turn.estimate,
     "table": Turn.estimate_table,
     "chart": Turn.chart,
+    "clinic_chart": Turn.clinic_chart,
     "callscript": Turn.call_script,
     "fullscript": Turn.full_script,
     "download": Turn.download,
@@ -889,6 +911,7 @@ MENU: dict[str, Callable[[Turn], None]] = {
     "history": history_editing.show_history,
     "readiness": appealing.show_readiness,
     "appeal": appealing.show_appeal,
+    "cases": case_switching.show_cases,
 }
 """What each menu button does (a mode's own buttons are its `actions`)."""
 

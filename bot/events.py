@@ -67,7 +67,7 @@ class Calls:
 
 @dataclass(frozen=True)
 class Cases:
-    """/cases: earlier cases, kept when the user started over."""
+    """/cases: the user's cases, to switch, add, rename, put aside or delete one."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,7 @@ class Command:
 
 MENU_ITEMS = (
     "begin",
+    "begin_other",
     "continue",
     "review",
     "reset",
@@ -135,6 +136,7 @@ MENU_ITEMS = (
     "fullscript",
     "table",
     "chart",
+    "clinic_chart",
     "download",
     "logcall",
     "callwalk",
@@ -145,11 +147,15 @@ MENU_ITEMS = (
     "history",
     "readiness",
     "appeal",
+    "cases",
 )
 CLINIC_VERBS = ("add", "show", "edit", "remove", "choose", "list", "cancel", "resume")
 HISTORY_VERBS = ("trial", "score", "other", "show", "edit", "remove", "cancel", "resume")
 """What a history button does: add a trial or a score, change the other treatments; open,
 change or remove an entry; the form's cancel and continue."""
+CASE_VERBS = ("switch", "add", "rename", "aside", "delete")
+"""What a case button does: work on that case (reopening it if it was put aside), begin a
+new one; rename, put aside or delete the case being worked on."""
 LETTER_KINDS = ("necessity", "appeal", "peer_to_peer", "expedited", "external")
 """The appeal kit's letters (bot/appeal_kit.py)."""
 LISTINGS = ("calls", "cases")
@@ -235,8 +241,11 @@ class Menu(_Button, code="m", layout=("", "item"), allowed={"item": MENU_ITEMS})
 
 
 @dataclass(frozen=True)
-class Confirm(_Button, code="r", layout=("what", "answer"), allowed={"answer": ("yes", "no")}):
-    """Yes or no to what the bot asked before doing ("reset", "delete", removing a clinic)."""
+class Confirm(
+    _Button, code="r", layout=("what", "answer"), allowed={"answer": ("yes", "no", "one")}
+):
+    """Yes or no to what the bot asked before doing ("reset", "delete", removing a clinic);
+    "one" to /delete: only the case being worked on."""
 
     what: str
     answer: str
@@ -279,6 +288,14 @@ class HistoryButton(_Button, code="h", layout=("entry", "verb"), allowed={"verb"
 
 
 @dataclass(frozen=True)
+class CaseButton(_Button, code="s", layout=("number", "verb"), allowed={"verb": CASE_VERBS}):
+    """Do this with the user's case numbered `number` ("" for a new case, or the current one)."""
+
+    number: str
+    verb: str
+
+
+@dataclass(frozen=True)
 class Letter(_Button, code="l", layout=("", "kind"), allowed={"kind": LETTER_KINDS}):
     """Send this letter of the appeal kit."""
 
@@ -309,6 +326,7 @@ Press = (
     | CancelReminder
     | ClinicButton
     | HistoryButton
+    | CaseButton
     | Letter
     | Older
 )

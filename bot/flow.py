@@ -19,6 +19,8 @@ SPRAVATO, IV_KETAMINE, IM_KETAMINE = "spravato", "iv_ketamine", "im_ketamine"
 TREATMENTS = (SPRAVATO, IV_KETAMINE, IM_KETAMINE)
 UNSURE = "unsure"
 """The treatment's "not sure yet"."""
+SELF, OTHER = "self", "other"
+"""Whom a case is about (`for_whom`): the user ("you"), or someone they help ("they")."""
 MEDICARE, MEDICAID, HDHP = "medicare", "medicaid", "hdhp"
 GOVERNMENT_PLANS = (MEDICARE, MEDICAID)
 PLAN_TYPES = ("hmo", "ppo", "epo", "pos", HDHP, MEDICARE, MEDICAID, "other")
@@ -182,6 +184,8 @@ COINSURANCE = only("cost_sharing", "coinsurance")
 COPAY = only("cost_sharing", "copay")
 
 FLOW: tuple[Question, ...] = (
+    Question("for_whom", Kind.CHOICE, (SELF, OTHER), unknown_value=None),
+    Question("patient_name", Kind.TEXT, when=only("for_whom", OTHER), maximum=40),
     Question("treatment", Kind.CHOICE, (*TREATMENTS, UNSURE), unknown_value=UNSURE),
     Question("insurer", Kind.TEXT),
     Question("plan_type", Kind.CHOICE, PLAN_TYPES),

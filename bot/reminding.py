@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot import appeals, authorizations, reminders
+from bot import appeals, authorizations, caseload, reminders
 from bot.appeal_kit import DECISION_TIMES
-from bot.events import CancelReminder, Menu, Remind
+from bot.events import CancelReminder, CaseButton, Menu, Remind
 from bot.flow import UNKNOWN
-from bot.replies import Button
+from bot.replies import Button, Reply
 
 if TYPE_CHECKING:
     from bot.engine import Turn
@@ -98,17 +98,20 @@ def show(turn: Turn) -> None:
 
 
 def deliver_due(turn: Turn) -> None:
-    """Show each reminder whose moment has come, once."""
+    """Show each reminder whose moment has come, once, in whichever open case it is: with
+    several cases it names its case, and one of another case offers to switch to it."""
     now = datetime.fromisoformat(turn.now)
-    for reminder in pending(turn):
-        if reminders.due_at(reminder["due"], turn.zone) <= now:
-            reminder["sent_at"] = turn.now
-            turn.changed = True
-            turn.show(
-                "reminder",
-                buttons=[
-                    Button(Menu("logcall"), "logcall"),
-                    Button(Menu("callscript"), "callscript"),
-                ],
-                reminder=reminder,
-            )
+    several = bool(turn.case.others)
+    for case, reminder in caseload.pending_reminders(turn.case):
+        if reminders.due_at(reminder["due"], turn.zone) > now:
+            continue
+        reminder["sent_at"] = turn.now
+        turn.changed = True
+        summary = caseload.summary(case, current=case["number"] == turn.case.number)
+        if summary.current:
+            buttons = [Button(Menu("logcall"), "logcall"), Button(Menu("callscript"), "callscript")]
+        else:
+            switch = CaseButton(str(summary.number), "switch")
+            buttons = [Button(switch, "case_switch", {"case": summary})]
+        context = {"reminder": reminder, "case": summary if several else None}
+        turn.replies.append(Reply("reminder", context, tuple(buttons), about=summary.about))

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from bot.calls import form_of
 from bot.chart import draw
 from bot.documents import DOCUMENTS, PDF, PNG, File
-from bot.flow import Flow
+from bot.flow import OTHER, Flow
 from bot.pdf import layout
 from bot.replies import Attachment, Button, Reply
 
@@ -111,24 +111,29 @@ class Renderer:
             kind_of=lambda qid: str((form_of(qid) or self.flow)[qid].kind),
             question_text=lambda qid, answers: self._question(env, qid, answers),
         )
+        # The user's own case unless a render says otherwise (`message`, `_question`).
+        env.globals["p"] = _person(env, None)
         return env
 
     @staticmethod
     def _question(env: Environment, question_id: str, answers: Mapping[str, Any]) -> Any:
         """The module of a question's template: prompt, help, short name and choice labels."""
         template = env.get_template(f"questions/{question_id}.j2")
-        return template.make_module({"answers": answers})
+        person = _person(env, answers.get("for_whom"))
+        return template.make_module({"answers": answers, "p": person})
 
     def render(self, reply: Reply, markup: Markup_) -> Rendered:
         """The text and keyboard of one reply."""
-        env = self.html if markup == "html" else self.text
-        text = env.get_template(f"{reply.template}.j2").render(**reply.context).strip()
+        text = self.message(reply.template, markup, about=reply.about, **reply.context)
         return Rendered(text, self.keyboard(reply.buttons))
 
-    def message(self, template: str, markup: Markup_, **context: Any) -> str:
-        """A message that is not a reply of the engine (notices of the channels)."""
+    def message(
+        self, template: str, markup: Markup_, *, about: str | None = None, **context: Any
+    ) -> str:
+        """A message, worded for whom its case is `about` (`p`: templates/_person.j2)."""
         env = self.html if markup == "html" else self.text
-        return env.get_template(f"{template}.j2").render(**context).strip()
+        person = _person(env, about)
+        return env.get_template(f"{template}.j2").render(**context, p=person).strip()
 
     def attachments(self, reply: Reply) -> list[File]:
         """Each document a reply carries, made."""
@@ -139,10 +144,12 @@ class Renderer:
         the same text (bot/pdf.py), a chart drawn with its template's words (bot/chart.py)."""
         document = DOCUMENTS[attachment.document]
         if document.media_type == PNG:
-            words = self.text.get_template(f"{document.template}.j2").make_module()
+            template = self.text.get_template(f"{document.template}.j2")
+            words = template.make_module({"p": _person(self.text, attachment.about)})
             content = draw(attachment.context["chart"], words, money)
             return File(attachment.document, document.filename, PNG, content)
-        text = self.message(document.template, "text", **attachment.context) + "\n"
+        text = self.message(document.template, "text", about=attachment.about, **attachment.context)
+        text += "\n"
         content = (
             layout(text, title=document.title) if document.media_type == PDF else text.encode()
         )
@@ -225,6 +232,13 @@ def _pairs(group: list[tuple[str, str]]) -> Keyboard:
     if all(len(label) <= _SHORT_LABEL for label, _ in group):
         return [group[i : i + 2] for i in range(0, len(group), 2)]
     return [[entry] for entry in group]
+
+
+def _person(env: Environment, about: object) -> Mapping[str, str]:
+    """The words for whom a case is about: "you", "your" for the user's own case (and for no
+    case), "they", "their" for someone they help (templates/_person.j2)."""
+    module = env.get_template("_person.j2").module
+    return module.other if about == OTHER else module.self
 
 
 def _html_bold(value: object) -> Markup:

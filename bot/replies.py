@@ -31,6 +31,9 @@ class Reply:
     """A short notice (Telegram shows it as the answer to the button press)."""
     attachments: tuple[Attachment, ...] = ()
     """Documents to send with this message (bot/documents.py); its text is their caption."""
+    about: str | None = None
+    """Whom the case it speaks of is about, "self" or "other" (bot/flow.py): the templates'
+    "your insurer" or "their insurer". None: the user's (a notice about no case)."""
 
 
 @dataclass(frozen=True)
@@ -40,3 +43,5 @@ class Attachment:
     document: str
     """Its key in bot.documents.DOCUMENTS."""
     context: Mapping[str, Any] = field(default_factory=dict)
+    about: str | None = None
+    """As a reply's `about`: whom the document's case is about."""

@@ -236,11 +236,21 @@ PLAN = {
 }
 
 
+BEGUN = {"for_whom": "self"}
+"""What "Let's begin" answers (the user's own case): the plan starts after it."""
+
+
+def begun_at(plan: list[Step]) -> int:
+    """The question number "Let's begin" leads to: the plan's first question's."""
+    possible = [q.id for q in FLOW.questions if q.may_apply(BEGUN)]
+    return possible.index(plan[0].question) + 1
+
+
 def plan_for(user: int, seed: int) -> list[Step]:
     """The answers `user` gives, in the order the flow asks: branches and amounts differ."""
     rng = random.Random(seed * 1_000_003 + user)
     steps: list[Step] = []
-    answers: dict[str, Any] = {}
+    answers: dict[str, Any] = dict(BEGUN)
     while question := next((q for q in FLOW.applicable(answers) if q.id not in answers), None):
         how = PLAN.get(question.id, ("press", None))
         if callable(how):
@@ -557,7 +567,7 @@ class Soak:
         if resume is not None and user.position < len(user.plan):
             user.resume_n = int(_RESUME_RE.match(resume)[1])
         elif "Let's begin" in labels and not user.acknowledged:
-            resume, user.resume_n = "Let's begin", 1
+            resume, user.resume_n = "Let's begin", begun_at(user.plan)
         elif "See my summary" in labels and "answered every question" in text:
             if user.pending and user.position == len(user.plan) - 1:
                 self.acknowledge(user)  # the last answer was saved; its summary was not sent
@@ -666,7 +676,7 @@ class Soak:
 
     def check_case(self, user: User, case: dict[str, Any], text: str) -> None:
         """One user's final file: no doubled or foreign answer, the log agrees, no cross-talk."""
-        own = {step.question: step.value for step in user.plan}
+        own = BEGUN | {step.question: step.value for step in user.plan}
         for question, answer in case["answers"].items():
             if own.get(question, object()) != answer.get("value"):
                 self.figures["misapplied"] += 1

@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from bot.chart import DPI, SIZE, chart_of
-from bot.engine import Estimate, Menu
+from bot.chart import DPI, SIZE, chart_of, clinic_chart_of
+from bot.clinics import Clinic
+from bot.compare import compare
+from bot.engine import Clinics, Estimate, Export, Menu
 from bot.estimate import Schedule, estimate
 from bot.flow import Flow
 from bot.render import Renderer, money
@@ -126,3 +128,62 @@ def test_the_chart_is_a_button_under_the_estimate_and_a_picture_with_its_caption
     (file,) = RENDERER.attachments(sent)
     assert (file.filename, file.media_type) == ("cost-chart.png", "image/png")
     assert file.content.startswith(b"\x89PNG")
+
+
+# -- the clinics compared ---------------------------------------------------------------------
+
+CLINICS = (
+    Clinic(1, "Bright Path Ketamine & Wellness Center", "in", Decimal("1050")),
+    Clinic(2, "Calm", "out", Decimal("800"), allowed=Decimal("600")),
+    Clinic(3, "Cheap <b>Co</b>", "out", Decimal("400")),  # its allowed amount not known
+)
+
+
+def test_the_clinics_chart_shows_each_clinics_range_cheapest_first_as_the_comparison_does():
+    comparison = compare(KNOWN, list(CLINICS))
+    chart = clinic_chart_of(comparison, chosen=2)
+    assert [c.name for c in chart.clinics] == [o.clinic.name for o in comparison.options]
+    assert [(c.low, c.high) for c in chart.clinics] == [o.patient for o in comparison.options]
+    assert [bool(c.cheapest) for c in chart.clinics] == [
+        o.clinic.id in comparison.cheapest for o in comparison.options
+    ]
+    assert comparison.verdict == "depends"  # Cheap Co at best, Bright Path at worst
+    assert [c.cheapest for c in chart.clinics][:2] == ["low", "high"]
+    assert [c.chosen for c in chart.clinics] == [o.clinic.id == 2 for o in comparison.options]
+    assert any(c.low != c.high for c in chart.clinics)  # the unknown allowed amount: a range
+    data = RENDERER.file(Attachment("clinic_chart", {"chart": chart})).content
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG"
+        width, height = image.size
+    assert width == round(SIZE[0] * DPI) and height < width * 1.2  # three rows: not a tall page
+    assert "cheapest if it turns out badly" in caption_of(chart)
+    text = caption_of(chart)
+    assert utf16_length(text) <= MAX_CAPTION_LENGTH
+    for n, option in enumerate(comparison.options, 1):
+        low, high = option.patient
+        figures = money(low) if low == high else f"{money(low)} to {money(high)}"
+        assert f"{n}. {option.clinic.name}: about {figures}" in text
+    assert "Cheap <b>Co</b>" in text  # escaped in the HTML, itself in the words
+
+
+def test_the_clinics_chart_is_a_button_once_two_clinics_are_entered_and_in_the_export():
+    chat = Chat()
+    chat.begin()
+    walk(chat, {})
+    chat.case.clinics = [clinic.to_dict() for clinic in CLINICS[:1]]
+    (listed,) = chat.send(Clinics())
+    assert "clinic_chart" not in [b.label for b in listed.buttons]
+    assert chat.send(Menu("clinic_chart"))[0].template == "closed"
+    chat.case.clinics = [clinic.to_dict() for clinic in CLINICS]
+    (listed,) = chat.send(Clinics())
+    assert "clinic_chart" in [b.label for b in listed.buttons]
+    (sent,) = chat.send(Menu("clinic_chart"))
+    (file,) = RENDERER.attachments(sent)
+    assert (file.filename, file.media_type) == ("clinics-compared.png", "image/png")
+    (exported,) = chat.send(Export())
+    assert "clinic_chart" in [a.document for a in exported.attachments]
+
+
+def caption_of(chart) -> str:
+    html = RENDERER.render(Reply("clinic_chart_sent", {"chart": chart}), "html").text
+    return parse_html(html)[0]

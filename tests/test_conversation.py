@@ -54,7 +54,7 @@ def test_an_answer_is_saved_before_the_reply_is_returned(tmp_path):
         "value": "spravato",
         "at": "2026-11-26T09:30:00+00:00",
     }
-    assert record["schema"] == 1
+    assert record["schema"] == 2
     assert record["created_at"] == record["updated_at"] == "2026-11-26T09:30:00+00:00"
 
 
@@ -65,7 +65,7 @@ def test_a_redelivered_update_is_applied_once(conversation):
     # Telegram delivers 101 and 102 again after a restart: nothing may move.
     assert conversation.handle("7", Text("not sure"), update_id=101) == []
     assert conversation.handle("7", Text("Aetna"), update_id=102) == []
-    answers = {"treatment": "unsure", "insurer": "Aetna"}
+    answers = {"for_whom": "self", "treatment": "unsure", "insurer": "Aetna"}
     assert saved_answers(conversation, "7") == answers
     assert conversation.case("7").cursor == asked_after("insurer", answers)[0]
 
@@ -102,7 +102,8 @@ def test_coming_back_later_resumes_at_the_same_question(tmp_path):
     first.handle("3", Text("Aetna"))
     later = Conversation(UserStore(tmp_path), clock=lambda: NOW)  # a new process, days later
     (welcome,) = later.handle("3", Start())
-    following, n, total = asked_after("insurer", {"treatment": "spravato", "insurer": "Aetna"})
+    answers = {"for_whom": "self", "treatment": "spravato", "insurer": "Aetna"}
+    following, n, total = asked_after("insurer", answers)
     assert welcome.context["returning"] and welcome.context["progress"] == (n, total)
     replies = later.handle("3", Menu("continue"))
     assert replies[-1].context["question"] == following
@@ -128,7 +129,7 @@ def test_export_holds_everything_stored_about_the_user(tmp_path):
     assert exported["format"] == "ketamine-coverage-bot export"
     stored = json.loads((tmp_path / "users" / "11.json").read_text())["case"]["1"]
     assert exported["record"] == stored  # every stored item, nothing left out
-    (earlier,) = exported["record"]["case"]["archived"]
+    (earlier,) = exported["record"]["case"]["others"]
     assert earlier["answers"]["insurer"]["value"] == "Aetna"
     assert exported["record"]["case"]["answers"]["treatment"]["value"] == "iv_ketamine"
     assert "Your call script" in files["call-script.txt"].decode()

@@ -47,6 +47,7 @@ ANSWERS = [
     ("How many sessions", "press", "8"),
 ]
 EXPECTED = {
+    "for_whom": "self",  # Let's begin: the user's own case
     "treatment": "spravato",
     "insurer": "Aetna <Choice> POS II & more",
     "plan_type": "ppo",
@@ -254,6 +255,24 @@ def estimate_range(fake: FakeTelegram, user: int) -> str:
     return next(line for line in reply.split("\n") if line.startswith("About "))
 
 
+def fall_due(fake: FakeTelegram, bot: BotProcess, tmp_path: Path, user: int, which) -> tuple:
+    """The bot down, the user's one reminder (in the case `which` picks from the stored case)
+    made due long ago, the bot started again: wait for the reminder. The user's file and the
+    reminder index."""
+    bot.stop()
+    user_file = tmp_path / "data" / "users" / f"{user}.json"
+    database = json.loads(user_file.read_text())
+    (reminder,) = which(database["case"]["1"]["case"])["reminders"]
+    reminder["due"] = "2026-01-01"
+    user_file.write_text(json.dumps(database))
+    index_file = tmp_path / "data" / "reminders.json"
+    index_file.write_text(json.dumps({"due": {"1": {str(user): ["2026-01-01"]}}}))
+    sent = len(fake.messages(user))
+    bot.start(fake)
+    fake.wait_for(lambda f: any("Reminder" in m.get("text", "") for m in f.messages(user)[sent:]))
+    return user_file, index_file
+
+
 def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(world, tmp_path):
     fake, bot = world
     user = 333
@@ -297,17 +316,7 @@ def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(worl
     assert "Price per session: $600" in answers and "clinic call ref REF-777" in answers
 
     # The bot is down while the reminder falls due.
-    bot.stop()
-    user_file = tmp_path / "data" / "users" / f"{user}.json"
-    database = json.loads(user_file.read_text())
-    (reminder,) = database["case"]["1"]["case"]["reminders"]
-    reminder["due"] = "2026-01-01"
-    user_file.write_text(json.dumps(database))
-    index_file = tmp_path / "data" / "reminders.json"
-    index_file.write_text(json.dumps({"due": {"1": {str(user): ["2026-01-01"]}}}))
-    sent = len(fake.messages(user))
-    bot.start(fake)
-    fake.wait_for(lambda f: any("Reminder" in m.get("text", "") for m in f.messages(user)[sent:]))
+    user_file, index_file = fall_due(fake, bot, tmp_path, user, lambda case: case)
     assert "prior authorization PA-42" in fake.last_text(user)
     (listing, *_) = act(fake, user, "send", "/reminders")
     assert "You have no reminders set." in listing  # delivered once, not again
@@ -552,3 +561,100 @@ def test_the_history_a_denial_and_the_appeal_letter_as_a_pdf(world, tmp_path):
     record = json.loads((tmp_path / "data" / "users" / f"{user}.json").read_text())
     trials = record["case"]["1"]["case"]["history"]["trials"]
     assert [t["medication"] for t in trials] == ["sertraline", "bupropion", "aripiprazole"]
+
+
+def walk_case(fake: FakeTelegram, user: int, insurer: str) -> None:
+    """Answer the questions of the case being worked on: its insurer, "idk" to the rest."""
+    replies: list[str] = []
+    while not any(text.startswith("Your answers") for text in replies):
+        asked = fake.last_text(user)
+        replies = act(fake, user, "send", insurer if "health insurer" in asked else "idk")
+
+
+def log_insurer_call(fake: FakeTelegram, user: int, reference: str) -> list[str]:
+    """A call to the insurer today with this reference and no other news; its replies."""
+    act(fake, user, "send", "/logcall")
+    act(fake, user, "press", "The insurer")
+    act(fake, user, "press", "today")
+    act(fake, user, "send", "Jane")
+    act(fake, user, "send", reference)
+    act(fake, user, "press", "Done with answers")
+    act(fake, user, "press", "No news about one")
+    return act(fake, user, "press", "No note")
+
+
+def stored_case(tmp_path: Path, user: int) -> dict:
+    path = tmp_path / "data" / "users" / f"{user}.json"
+    return json.loads(path.read_text())["case"]["1"]["case"]
+
+
+def test_a_relatives_three_cases_stay_apart(world, tmp_path):
+    fake, bot = world
+    user = 777
+    # Mom's case: begun for someone else, named, walked, a call and a reminder.
+    act(fake, user, "send", "/start")
+    (asked,) = act(fake, user, "press", "Begin for someone I help")
+    assert "What should I call them?" in asked
+    (asked,) = act(fake, user, "send", "Mom")
+    assert "Which treatment are you asking their insurer about?" in asked
+    walk_case(fake, user, "Humana")
+    log_insurer_call(fake, user, "REF-MOM")
+    remind = next(label for label, _ in fake.buttons(user) if label.startswith("Remind me to"))
+    act(fake, user, "press", remind)
+    # Dad's case, then the user's own, each added from /cases.
+    for whom, name, insurer in (("For someone I help", "Dad", "Cigna"), ("For me", "", "Aetna")):
+        act(fake, user, "send", "/cases")
+        added = act(fake, user, "press", "Add a case", expect="Who is this for?")
+        assert "A new case." in added[0]
+        act(fake, user, "press", whom)
+        if name:
+            act(fake, user, "send", name)
+        walk_case(fake, user, insurer)
+    act(fake, user, "send", "/cases")
+    act(fake, user, "press", "Work on: Dad")
+    log_insurer_call(fake, user, "REF-DAD")
+    (listing, *_) = act(fake, user, "send", "/cases")
+    for line in ("▶ Dad (you are working on it)", "Mom\n", "Your own case", "Humana", "Cigna"):
+        assert line in listing
+    # Each case its own answers and calls.
+    (calls, *_) = act(fake, user, "send", "/calls")
+    assert "REF-DAD" in calls and "REF-MOM" not in calls
+    act(fake, user, "send", "/cases")
+    act(fake, user, "press", "Work on: Mom")
+    (calls, *_) = act(fake, user, "send", "/calls")
+    assert "REF-MOM" in calls and "REF-DAD" not in calls
+    (answers, *_) = act(fake, user, "send", "/answers")
+    assert "Insurer: Humana" in answers and "Name: Mom" in answers
+    # Mom's reminder falls due while the user works on their own case, the bot down.
+    act(fake, user, "send", "/cases")
+    act(fake, user, "press", "Work on: Your own case")
+
+    def moms(case: dict) -> dict:
+        return next(c for c in case["others"] if c["number"] == 1)
+
+    user_file, _ = fall_due(fake, bot, tmp_path, user, moms)
+    reminder = fake.last_text(user)
+    assert "Reminder for Mom: call their insurer" in reminder
+    (switched, *_) = act(fake, user, "press", "Work on: Mom")
+    assert "Now working on: Mom" in switched
+    # The export holds every case.
+    documents = len(fake.documents)
+    act(fake, user, "send", "/export")
+    fake.wait_for(lambda f: len(f.documents) >= documents + 3)
+    exported = json.loads(fake.documents[documents].data)["record"]["case"]
+    every = [exported, *exported["others"]]
+    assert sorted(c["answers"]["insurer"]["value"] for c in every) == ["Aetna", "Cigna", "Humana"]
+    assert sorted(c["calls"][0]["reference"] for c in every if c["calls"]) == ["REF-DAD", "REF-MOM"]
+    # Dad's case deleted, after a confirmation: nothing of it is left; the others are whole.
+    act(fake, user, "send", "/cases", expect="Your cases")
+    act(fake, user, "press", "Work on: Dad")
+    act(fake, user, "send", "/cases", expect="Your cases")
+    (confirm,) = act(fake, user, "press", "Delete Dad")
+    assert "Delete Dad?" in confirm
+    (deleted, *_) = act(fake, user, "press", "Yes, delete this case")
+    assert "Deleted: Dad" in deleted
+    on_disk = user_file.read_text()
+    assert "REF-DAD" not in on_disk and "Cigna" not in on_disk
+    assert "REF-MOM" in on_disk and "Aetna" in on_disk
+    case = stored_case(tmp_path, user)
+    assert len(case["others"]) == 1

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot import caseload
 from bot.case import ARCHIVED_KEPT, LOG_KEPT
 from bot.engine import (
     ASKING,
@@ -79,7 +80,7 @@ def test_welcome_for_a_new_user_offers_to_begin():
     chat = Chat()
     (reply,) = chat.send(Start())
     assert reply.template == "welcome"
-    assert [b.label for b in reply.buttons] == ["begin"]
+    assert [b.label for b in reply.buttons] == ["begin", "begin_other"]
     assert not chat.changed
 
 
@@ -150,10 +151,12 @@ def test_questions_that_do_not_apply_are_skipped(changes, skipped, asked):
 
 def test_progress_counts_the_questions_that_apply():
     chat = Chat()
-    chat.begin()
+    chat.send(Start())
+    chat.send(Menu("continue"))  # not through the welcome's buttons: asked whom it is for
     assert chat.last.context["progress"] == (1, len(FLOW.questions))  # every one may apply
+    walk_to(chat, "treatment", {})
     chat.tap("iv_ketamine")
-    answers = {"treatment": "iv_ketamine"}
+    answers = chat.answers()
     n, total = progress_at(chat.asking, answers)
     assert chat.last.context["progress"] == (n, total)
     assert total < len(FLOW.questions) and not FLOW["benefit"].may_apply(answers)  # Spravato's
@@ -166,17 +169,23 @@ def test_progress_counts_the_questions_that_apply():
 
 def test_every_question_offers_unknown_and_stores_it():
     chat = Chat()
-    chat.begin()
+    chat.send(Start())
+    chat.send(Menu("continue"))  # not through the welcome's buttons: asked whom it is for
     while chat.asking:
-        question = chat.asking
+        question = FLOW[chat.asking]
         labels = {b.label for b in chat.last.buttons}
-        assert "unknown" in labels or question == "treatment", question
-        if question == "treatment":
+        if question.unknown_value is None:  # whom the case is for: not a thing not to know
+            assert "unknown" not in labels
+            chat.tap(question.choices[0])
+            continue
+        assert "unknown" in labels or question.id == "treatment", question
+        if question.id == "treatment":
             chat.tap("unsure")
         else:
             chat.tap("unknown")
     assert chat.reply("summary")
     values = chat.answers()
+    assert values.pop("for_whom") == "self"
     assert values.pop("treatment") == "unsure"
     assert set(values.values()) == {"unknown"}
     assert set(chat.reply("summary").context["unknown"]) == {"treatment", *values}
@@ -217,16 +226,18 @@ def test_back_then_a_new_answer_replaces_the_old_one_and_logs_both():
     chat.tap("iv_ketamine")
     chat.tap("back")
     chat.tap("spravato")
-    assert chat.answers() == {"treatment": "spravato"}
-    assert [e["value"] for e in chat.case.log] == ["iv_ketamine", "spravato"]
+    assert chat.answers()["treatment"] == "spravato"
+    treatments = [e["value"] for e in chat.case.log if e["question"] == "treatment"]
+    assert treatments == ["iv_ketamine", "spravato"]
 
 
 def test_no_back_button_on_the_first_question_and_back_there_stays():
     chat = Chat()
-    chat.begin()
+    chat.send(Start())
+    chat.send(Menu("continue"))  # not through the welcome's buttons: asked whom it is for
     assert "back" not in {b.label for b in chat.last.buttons}
     chat.send(Back())
-    assert chat.asking == "treatment"
+    assert chat.asking == FLOW.questions[0].id
 
 
 def test_back_from_the_summary_goes_to_the_last_question():
@@ -399,7 +410,7 @@ def test_pressing_the_same_answer_twice_records_it_once():
     assert chat.asking == "insurer"
     (reply,) = chat.send(press)
     assert reply.template == "closed"
-    assert len(chat.case.log) == 1
+    assert len([e for e in chat.case.log if e["question"] == "treatment"]) == 1
 
 
 def test_a_suggestion_button_for_a_typed_question_is_validated_too():
@@ -464,9 +475,9 @@ def test_reset_confirmed_keeps_the_old_case_aside_and_starts_again():
     saved = chat.answers()
     chat.send(Reset())
     chat.tap("reset_yes")
-    assert chat.answers() == {}
+    assert chat.answers() == {"for_whom": "self"}  # the same person's case, begun again
     assert chat.asking == "treatment"
-    (archived,) = chat.case.archived
+    (archived,) = chat.case.others
     assert {k: v["value"] for k, v in archived["answers"].items()} == saved
 
 
@@ -480,9 +491,9 @@ def test_past_the_most_earlier_cases_kept_starting_over_says_the_oldest_goes_fir
         (confirm,) = chat.send(Reset())
         text = Renderer().render(confirm, "text").text
         full = number >= ARCHIVED_KEPT
-        assert ("the oldest one, put aside on Nov 26, 2026, will be removed" in text) is full
+        assert ("put aside on Nov 26, 2026, will be removed" in text) is full
         chat.tap("reset_yes")
-    insurers = [case["answers"]["insurer"]["value"] for case in chat.case.archived]
+    insurers = [case["answers"]["insurer"]["value"] for case in chat.case.others]
     assert insurers == [f"Insurer {n}" for n in range(1, ARCHIVED_KEPT + 1)]
 
 
@@ -580,7 +591,7 @@ def test_estimate_and_call_script_work_at_any_time_on_what_is_answered():
     chat.tap("iv_ketamine")
     (reply,) = chat.send(Estimate())
     assert reply.template == "estimate"
-    assert reply.context["answers"] == {"treatment": "iv_ketamine"}
+    assert reply.context["answers"] == {"for_whom": "self", "treatment": "iv_ketamine"}
     assert reply.context["estimate"].high.patient_total == 6 * 800  # not covered, 6 sessions
     assert "resume" in {b.label for b in reply.buttons}
     (script,) = chat.send(CallScript())
@@ -745,12 +756,12 @@ def test_starting_over_keeps_calls_with_the_earlier_case():
     chat.tap("spravato")
     chat.send(Reset())
     chat.tap("reset_yes")
-    (earlier,) = chat.case.archived
+    (earlier,) = chat.case.others
     assert len(earlier["calls"]) == 1 and chat.case.calls == []
     (cases,) = chat.send(Cases())
-    (shown,) = cases.context["cases"]
-    assert {k: v for k, v in shown.items() if k != "answered"} == earlier
-    assert shown["answered"] == {q: a["value"] for q, a in earlier["answers"].items()}
+    now, shown = cases.context["cases"]
+    assert (now.current, now.last_call, shown.last_call) == (True, None, "2026-11-26")
+    assert shown.archived_at == earlier["archived_at"] and shown.treatment == "spravato"
 
 
 def test_a_pending_authorization_offers_a_reminder_to_check_on_it():
@@ -962,23 +973,25 @@ def test_long_lists_come_a_page_at_a_time_newest_first(listing, event):
             chat.tap("spravato")
     (reply,) = chat.send(event)
     entries = reply.context[listing]
-    assert len(entries) == 5 and reply.context["page"].total == 12
+    total = 12 if listing == "calls" else 13  # the cases put aside, and the one worked on
+    assert len(entries) == 5 and reply.context["page"].total == total
     older = [b.press for b in reply.buttons if b.label == "older"]
     assert older == [Older(listing, "5")]
     text = Renderer().render(reply, "text").text
-    assert "(1 to 5 of 12)" in text
+    assert f"(1 to 5 of {total})" in text
     pages = [entries]
     while older:
         (reply,) = chat.send(older[0])
         pages.append(reply.context[listing])
         older = [b.press for b in reply.buttons if b.label == "older"]
-    assert [len(p) for p in pages] == [5, 5, 2]
+    assert [len(p) for p in pages] == [5, 5, total - 10]
     shown = [e for p in pages for e in p]
-    stored = getattr(chat.case, "calls" if listing == "calls" else "archived")
-    if listing == "cases":
-        shown = [{k: v for k, v in e.items() if k != "answered"} for e in shown]
-    assert shown == list(reversed(stored))  # newest first, each once
-    assert "(11 to 12 of 12)" in Renderer().render(reply, "text").text
+    if listing == "calls":
+        assert shown == list(reversed(chat.case.calls))  # newest first, each once
+    else:  # the one worked on, then those put aside, the latest first
+        assert shown == caseload.summaries(chat.case)
+        assert [s.insurer for s in shown] == [None, *(f"Insurer {n}" for n in range(11, -1, -1))]
+    assert f"(11 to {total} of {total})" in Renderer().render(reply, "text").text
 
 
 def test_a_forged_page_is_a_closed_question():

@@ -192,7 +192,8 @@ def test_a_question_that_can_never_be_asked_is_an_error() -> None:
 def test_note_names_questions_without_an_unknown_answer() -> None:
     flow = Flow((Question("a", Kind.TEXT), Question("b", Kind.COUNT, unknown_value=None)))
     assert "Every question except b takes" in flow_diagram.mermaid(flow)
-    assert "Every question takes" in flow_diagram.mermaid(FLOW)
+    # but whom the case is for, which the welcome's buttons answer
+    assert "Every question except for_whom takes" in flow_diagram.mermaid(FLOW)
 
 
 def test_output_is_deterministic() -> None:

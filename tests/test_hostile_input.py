@@ -307,10 +307,11 @@ def build_states(h: Harness) -> dict[str, State]:
         h.restore(states[name].record)
 
     h.text("/start")
-    h.press("m::begin")
+    h.press("m::continue")  # asked whom the case is for (the welcome's buttons answer it)
     # The walk answers whatever the flow asks: these answers where given, else the default of
     # the question's kind. Choices are pressed, the rest typed.
     answers = {
+        "for_whom": "other",  # so that their name is asked too
         "treatment": "spravato",
         "insurer": "Aetna",
         "plan_type": "ppo",

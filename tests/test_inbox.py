@@ -81,7 +81,7 @@ def answers(data: Path) -> dict:
 
 def prompt_after(answers: dict) -> str:
     """The prompt of the question the flow asks after these answers."""
-    question = Flow().first_unanswered(answers)
+    question = Flow().first_unanswered({"for_whom": "self", **answers})  # Let's begin
     template = Renderer().text.get_template(f"questions/{question.id}.j2")
     return str(template.make_module({"answers": answers}).prompt)
 

@@ -17,6 +17,8 @@ import pytest
 from markupsafe import escape
 
 from bot.calls import FORMS
+from bot.case import OPEN_KEPT
+from bot.caseload import open_count
 from bot.clinics import MAX_CLINICS, NAME_LENGTH
 from bot.documents import DOCUMENTS, LETTERS, TEXT
 from bot.engine import (
@@ -27,6 +29,7 @@ from bot.engine import (
     Calls,
     CallScript,
     Case,
+    CaseButton,
     Cases,
     ClinicButton,
     Clinics,
@@ -44,6 +47,7 @@ from bot.engine import (
     Letter,
     LogCall,
     Menu,
+    Older,
     Press,
     Reminders,
     Reply,
@@ -77,6 +81,7 @@ MARKUPS = ("html", "text")
 # Templates that are imported by others or read as modules, never rendered as a message.
 MODULES = {
     "_appeals",
+    "_person",
     "_macros",
     "buttons",
     "commands",
@@ -327,6 +332,9 @@ def unknown_chat() -> Chat:
     while chat.asking:
         question = FLOW[chat.asking]
         offered = question.unknown_value in question.choices
+        if question.unknown_value is None:  # not knowing is no answer: the first choice
+            chat.answer(question.id, tap(question.id, question.choices[0]))
+            continue
         chat.answer(question.id, tap(question.id, question.unknown_value if offered else UNKNOWN))
     assert "summary" in {reply.template for reply in chat.last}
     return chat
@@ -532,6 +540,65 @@ def history_chat(names: dict[str, str]) -> Chat:
     return chat
 
 
+def cases_chat(names: dict[str, str]) -> Chat:
+    """A relative's cases: one for someone else (named), one of their own, one unnamed;
+    switched, renamed, put aside, reopened, deleted; a reminder of another case; the clinics
+    compared as a picture; /delete with several cases; the most open cases."""
+    name = names["clinic"][:40]
+    chat = Chat()
+    chat.send(Start())
+    chat.send(Menu("continue"))  # asked whom it is for (the welcome's buttons answer it)
+    chat.answer("for_whom", "maybe", tap("for_whom", "other"))
+    chat.answer("patient_name", "", "x" * 41, name)
+    chat.answer("treatment", tap("treatment", "spravato"))
+    chat.answer("insurer", names["insurer"])
+    chat.send(Reminders())
+    chat.send(next(b.press for b in chat.last[-1].buttons if b.label == "remind_call"))
+    for clinic, price in ((name, "900"), ("Second", "1200")):
+        chat.send(ClinicButton("", "add"))
+        chat.answer("clinic_name", clinic)
+        chat.answer("clinic_network", tap("clinic_network", "in"))
+        chat.answer("clinic_pricing", tap("clinic_pricing", "session"))
+        chat.answer("clinic_price", price)
+        chat.answer("clinic_allowed", tap("clinic_allowed"))
+        chat.answer("clinic_note", tap("clinic_note"))
+    chat.send(Menu("clinic_chart"))
+    chat.send(Cases())
+    chat.send(CaseButton("", "add"))
+    chat.answer("for_whom", tap("for_whom", "self"))
+    chat.answer("treatment", tap("treatment", "iv_ketamine"))
+    chat.send(CaseButton("", "add"))
+    chat.answer("for_whom", tap("for_whom", "other"))
+    chat.answer("patient_name", tap("patient_name"))
+    chat.answer("treatment", tap("treatment", "unsure"))
+    chat.send(DeliverDue(), now=NOW + timedelta(days=9))  # the first case's reminder
+    chat.send(Cases())
+    chat.send(CaseButton("1", "switch"))
+    chat.send(CaseButton("", "rename"))
+    chat.answer("patient_name", names["bh_company"][:40])
+    chat.send(CaseButton("", "aside"))
+    chat.send(Cases())
+    chat.send(CaseButton("1", "switch"))  # reopened
+    chat.send(CaseButton("", "delete"))
+    chat.send(Confirm("casedelete", "no"))
+    chat.send(CaseButton("", "delete"))
+    chat.send(Confirm("casedelete", "yes"))
+    chat.send(Delete())
+    chat.send(Confirm("delete", "one"))
+    chat.send(CaseButton("", "aside"))  # the last one: a new case
+    chat.send(Reset())
+    for number in range(OPEN_KEPT - open_count(chat.case)):
+        chat.send(CaseButton("", "add"))
+        chat.answer("for_whom", tap("for_whom", "other"))
+        chat.answer("patient_name", f"{name[:30]} {number}")
+    chat.send(CaseButton("", "add"))  # one too many
+    chat.send(Cases())
+    chat.send(Older("cases", "5"))
+    chat.send(Export())
+    chat.send(Delete())
+    return chat
+
+
 @pytest.fixture(scope="module")
 def chats() -> dict[str, Chat]:
     """Whole conversations covering every branch of the flow."""
@@ -551,6 +618,9 @@ def chats() -> dict[str, Chat]:
         "history": history_chat(BENIGN),
         "nasty history": history_chat(NASTY),
         "longest history": history_chat(LONGEST),
+        "cases": cases_chat(BENIGN),
+        "nasty cases": cases_chat(NASTY),
+        "longest cases": cases_chat(LONGEST),
     }
 
 
@@ -853,7 +923,8 @@ def test_summary_with_unknowns(chats: dict[str, Chat]) -> None:
     assert "Deductible met so far" not in summary
     assert "Still to find out: 7 answers." in summary
     everything = text_of(chats["unknown"].of("summary")[0])
-    count = len(FLOW.applicable(chats["unknown"].case.values()))
+    values = chats["unknown"].case.values()
+    count = len([q for q in FLOW.applicable(values) if q.unknown_value is not None])
     assert everything.count("not known yet") == count
     assert f"Still to find out: {count} answers." in everything
 

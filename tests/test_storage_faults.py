@@ -240,7 +240,8 @@ def test_an_update_applied_before_a_restart_shows_where_the_user_is_and_changes_
     restarted = conversation_of(tmp_path)
     replies = restarted.handle(USER, Text("$1,500"), update_id=3)
     assert replies and replies[-1].template == "question"
-    following = Flow().first_unanswered({"treatment": "spravato", "insurer": "$1,500"}).id
+    answers = {"for_whom": "self", "treatment": "spravato", "insurer": "$1,500"}
+    following = Flow().first_unanswered(answers).id
     assert replies[-1].context["question"] == following  # where they are: not applied again
     case = restarted.case(USER)
     assert case.values()["insurer"] == "$1,500" and following not in case.values()

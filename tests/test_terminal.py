@@ -81,9 +81,10 @@ SAVED = {
 def walk(typed: dict[str, str], saved: dict[str, object], until: str | None = None):
     """The lines to type, question by question as the flow asks them, and what they save.
 
-    "Let's begin" first; a question `typed` does not name is answered "idk".
+    "Let's begin" first (the user's own case); a question `typed` does not name is answered
+    "idk".
     """
-    lines, answers = ["1"], {}
+    lines, answers = ["1"], {"for_whom": "self"}
     while question := next((q for q in FLOW.applicable(answers) if q.id not in answers), None):
         if question.id == until:
             break

@@ -57,6 +57,7 @@ class Chat:
         return self.case.values()
 
     def begin(self) -> None:
+        """/start, then Let's begin (the user's own case)."""
         self.send(Start())
         self.tap("begin")
 
