@@ -55,7 +55,7 @@ def _named(summary: caseload.Summary) -> dict[str, object]:
 
 
 def current(turn: Turn) -> caseload.Summary:
-    return caseload.summary(caseload.saved(turn.case), current=True)
+    return caseload.current(turn.case)
 
 
 def press(turn: Turn, button: CaseButton) -> None:

@@ -45,7 +45,13 @@ def name(data: Mapping[str, Any]) -> str | None:
 
 def about(data: Mapping[str, Any]) -> str:
     """Whom a case (as saved) is about: "self" or "other"."""
-    return OTHER if _value(data, "for_whom") == OTHER else SELF
+    return whom(data.get("answers", {}))
+
+
+def whom(answers: Mapping[str, Any]) -> str:
+    """Whom a case with these answers (as saved) is about: "self" or "other"."""
+    answer = answers.get("for_whom")
+    return OTHER if answer and answer.get("value") == OTHER else SELF
 
 
 def _value(data: Mapping[str, Any], question: str) -> Any:
@@ -88,14 +94,29 @@ def summary(data: Mapping[str, Any], current: bool) -> Summary:
     )
 
 
+def _view(case: Case) -> dict[str, Any]:
+    """The case worked on as far as a summary reads it, without copying it (asked every turn)."""
+    return {
+        "number": case.number,
+        "answers": case.answers,
+        "calls": case.calls,
+        "reminders": case.reminders,
+        "archived_at": None,
+    }
+
+
+def current(case: Case) -> Summary:
+    """The case worked on, as /cases lists it."""
+    return summary(_view(case), current=True)
+
+
 def summaries(case: Case) -> list[Summary]:
     """The cases as /cases lists them: the current one, the other open ones by number, then
     those put aside, the latest put aside first."""
-    current = summary(saved(case), current=True)
     others = [summary(data, current=False) for data in case.others]
     open_ = sorted((s for s in others if not s.archived_at), key=lambda s: s.number)
     aside = sorted((s for s in others if s.archived_at), key=lambda s: str(s.archived_at))
-    return [current, *open_, *reversed(aside)]
+    return [current(case), *open_, *reversed(aside)]
 
 
 def open_count(case: Case) -> int:
@@ -122,26 +143,29 @@ def _next_number(case: Case) -> int:
     return max(data["number"] for data in everything(case)) + 1
 
 
-def add(case: Case, **start: Any) -> Case:
-    """A new case worked on, the current one kept open among the others (`start`: the new
-    case's fields)."""
-    return Case(number=_next_number(case), others=[*case.others, saved(case)], **start)
+def add(case: Case) -> Case:
+    """A new case worked on, the current one kept open among the others."""
+    return Case(number=_next_number(case), others=[*case.others, saved(case)])
 
 
 def _aside(data: dict[str, Any], now: str) -> dict[str, Any]:
     return data | {"archived_at": now}
 
 
+def _aside_oldest_first(others: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted((d for d in others if d.get("archived_at")), key=lambda d: d["archived_at"])
+
+
 def _trimmed(others: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The others without the oldest put aside past `ARCHIVED_KEPT`."""
-    aside = sorted((d for d in others if d.get("archived_at")), key=lambda d: d["archived_at"])
+    aside = _aside_oldest_first(others)
     dropped = {id(d) for d in aside[: max(len(aside) - ARCHIVED_KEPT, 0)]}
     return [d for d in others if id(d) not in dropped]
 
 
 def oldest_dropped(case: Case) -> Mapping[str, Any] | None:
     """The case put aside that putting one more aside would remove, if the limit is reached."""
-    aside = sorted((d for d in case.others if d.get("archived_at")), key=lambda d: d["archived_at"])
+    aside = _aside_oldest_first(case.others)
     return aside[0] if len(aside) >= ARCHIVED_KEPT else None
 
 
@@ -185,7 +209,7 @@ def start_over(case: Case, now: str) -> Case:
 def pending_reminders(case: Case) -> list[tuple[Mapping[str, Any], dict[str, Any]]]:
     """(case as saved, reminder) of every reminder still to send in the open cases; the
     reminders are the cases' own (marking one sent marks it in the case)."""
-    found = [(saved(case), r) for r in case.reminders if not r.get("sent_at")]
+    found = [(_view(case), r) for r in case.reminders if not r.get("sent_at")]
     for data in case.others:
         if not data.get("archived_at"):
             found += [(data, r) for r in data.get("reminders", []) if not r.get("sent_at")]

@@ -262,7 +262,7 @@ class Turn:
             self.changed = True
         self.dispatch(event)
         # Worded for whom the case is about, unless a reply said (a reminder of another case).
-        about = caseload.about(self.case.to_dict()) if not self.erase else None
+        about = caseload.whom(self.case.answers) if not self.erase else None
         replies = [r if r.about else replace(r, about=about) for r in self.replies]
         return Outcome(self.case, replies, self.changed, self.erase)
 
