@@ -75,6 +75,8 @@ APPROVED_ASK = ("approval_codes", "renewal")
 """What to ask about an approval; its scope and number too while they are not known."""
 PREAUTH_DOCUMENTS = ("trial_history", "rating_scale", "psychiatrist_letter")
 NOT_FOR_THE_INSURER = (
+    "for_whom",
+    "patient_name",
     "treatment",
     "insurer",
     "medicare_kind",

@@ -91,7 +91,7 @@ class Renderer:
         loader = FileSystemLoader([*folders, templates_dir])
         self.html = self._environment(loader, autoescape=True, bold=_html_bold)
         self.text = self._environment(loader, autoescape=False, bold=str)
-        self._label_modules: dict[str, Any] = {}
+        self._label_modules: dict[tuple[str, bool], Any] = {}
 
     def _environment(
         self, loader: FileSystemLoader, *, autoescape: bool, bold: Callable[[object], str]
@@ -125,7 +125,7 @@ class Renderer:
     def render(self, reply: Reply, markup: Markup_) -> Rendered:
         """The text and keyboard of one reply."""
         text = self.message(reply.template, markup, about=reply.about, **reply.context)
-        return Rendered(text, self.keyboard(reply.buttons))
+        return Rendered(text, self.keyboard(reply.buttons, reply.about))
 
     def message(
         self, template: str, markup: Markup_, *, about: str | None = None, **context: Any
@@ -155,11 +155,11 @@ class Renderer:
         )
         return File(attachment.document, document.filename, document.media_type, content)
 
-    def label(self, button: Button) -> str:
-        """A button's label, in plain text."""
+    def label(self, button: Button, about: str | None = None) -> str:
+        """A button's label, in plain text (worded for whom its case is `about`)."""
         labels = self.text.get_template("buttons.j2").module
         if button.label in ("choice", "edit", "change", "unknown"):
-            question = self._labels_of(button.press.question)
+            question = self._labels_of(button.press.question, about)
             if button.label == "choice":
                 return str(question.choices[button.press.value]).strip()
             if button.label == "edit":
@@ -179,18 +179,21 @@ class Renderer:
             for choice, label in question.choices.items()
         }
 
-    def _labels_of(self, question_id: str) -> Any:
-        """A question's module for its labels (which never depend on the answers): made once."""
-        if question_id not in self._label_modules:
-            self._label_modules[question_id] = self._question(self.text, question_id, {})
-        return self._label_modules[question_id]
+    def _labels_of(self, question_id: str, about: str | None = None) -> Any:
+        """A question's module for its labels (which depend on no answer but whom the case is
+        about): made once for each."""
+        key = (question_id, about == OTHER)
+        if key not in self._label_modules:
+            answers = {"for_whom": OTHER} if about == OTHER else {}
+            self._label_modules[key] = self._question(self.text, question_id, answers)
+        return self._label_modules[key]
 
-    def keyboard(self, buttons: tuple[Button, ...]) -> Keyboard:
+    def keyboard(self, buttons: tuple[Button, ...], about: str | None = None) -> Keyboard:
         """Lay buttons out in rows: short answer buttons two to a row, the rest one each."""
         rows: Keyboard = []
         group: list[tuple[str, str]] = []
         for index, button in enumerate(buttons):
-            entry = (self.label(button), button.press.data)
+            entry = (self.label(button, about), button.press.data)
             if button.label not in _GROUPED:
                 rows.append([entry])
                 continue
