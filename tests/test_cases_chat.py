@@ -416,3 +416,26 @@ def test_the_export_holds_every_case(old_record):
         "Aetna",
     }
     assert record["answers"]["insurer"]["value"] == "Blue Cross"
+
+
+def test_the_forms_and_buttons_of_someone_elses_case_speak_of_them():
+    chat = Chat()
+    chat.send(Start())
+    chat.tap("begin_other")
+    walk(chat, {"patient_name": "Mom", "plan_type": "ppo"})
+    chat.send(HistoryCommand())
+    chat.tap("history_add_trial")
+    chat.say("sertraline")
+    chat.say("100 mg")
+    assert "When did they start sertraline?" in RENDERER.render(chat.last, "text").text
+    chat.send(Review())
+    tier = next(
+        b for b in chat.last.buttons if b.label == "edit" and b.press.question == "coverage_tier"
+    )
+    chat.send(tier.press)
+    rendered = RENDERER.render(chat.last, "text")
+    assert "Does the plan cover just them, or their family too?" in rendered.text
+    assert [label for row in rendered.keyboard for label, _ in row][:2] == [
+        "Just them",
+        "Their family too",
+    ]
