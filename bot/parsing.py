@@ -40,6 +40,8 @@ import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
+from text_to_num import text2num
+
 __all__ = [
     "MAX_INPUT_LENGTH",
     "ParseError",
@@ -97,7 +99,16 @@ _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _SIGN_RE = re.compile(f"[{_DASHES}] ?")
 
 _MONEY_PREFIX_RE = re.compile(r"(?:(?P<symbol>us\$|\$)|(?P<word>usd))\s?")
-_MONEY_SUFFIXES = (("$", "symbol"), ("usd", "word"), ("dollars", "word"), ("dollar", "word"))
+_MONEY_SUFFIXES = (
+    ("$", "symbol"),
+    ("usd", "word"),
+    ("dollars", "word"),
+    ("dollar", "word"),
+    ("dólares", "word"),
+    ("dolares", "word"),
+    ("dólar", "word"),
+    ("dolar", "word"),
+)
 _MONEY_NUMBER_RE = re.compile(
     r"(?P<int>[1-9][0-9]{0,2}(?:,[0-9]{3})+"  # 1,500 / 12,345,678
     r"|[1-9][0-9]{0,2}(?: [0-9]{3})+"  # 1 500 (thin and no-break spaces are spaces by now)
@@ -107,9 +118,15 @@ _MONEY_NUMBER_RE = re.compile(
 _PLAIN_NUMBER_RE = re.compile(r"(?P<int>[0-9]+)?(?:\.(?P<frac>[0-9]*))?")
 _NUMBERISH_RE = re.compile(r"[0-9., ]*[0-9][0-9., ]*")
 
-_PERCENT_SUFFIXES = ("%", "percent", "per cent", "pct")
+_PERCENT_SUFFIXES = ("%", "percent", "per cent", "pct", "por ciento", "porciento")
 
 _COUNT_NOUNS = (
+    "sesiones",
+    "sesión",
+    "sesion",
+    "veces",
+    "medicamentos",
+    "antidepresivos",
     "sessions",
     "session",
     "times",
@@ -123,24 +140,22 @@ _COUNT_NOUNS = (
     "antidepressants",
     "antidepressant",
 )
-# fmt: off
-_NUMBER_WORDS = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty",
+_NOTHING = frozenset(
+    {"nothing", "none", "zero", "nil", "nada", "nothing yet", "none yet", "cero", "ninguno"}
+    | {"ninguna", "nada todavía", "nada todavia", "nada aún", "nada aun"}
 )
-# fmt: on
-_COUNT_WORDS = {word: number for number, word in enumerate(_NUMBER_WORDS)}
-_NOTHING = frozenset({"nothing", "none", "zero", "nil", "nada", "nothing yet", "none yet"})
 """Words for 0 where an amount or a percentage is asked ("0 if nothing yet")."""
 _HEDGE_RE = re.compile(
     r"^(?:about|around|roughly|approximately|approx\.?|maybe|probably|i think|i guess|like"
-    r"|just|only|it's|its|it is|they said|~)\s*"
+    r"|just|only|it's|its|it is|they said|~"
+    r"|unos|unas|como|más o menos|mas o menos|aproximadamente|alrededor de|creo que|son|es)\s*"
 )
 """Words before a figure that do not change it ("about $800")."""
 _PER_RE = re.compile(
     r"\s*(?:(?:per|a|an|each|every)\s+(?:session|infusion|visit|treatment|injection|dose|shot"
-    r"|spray|time|year|plan year)s?|each|so far|this year|i think|yet)$"
+    r"|spray|time|year|plan year)s?|each|so far|this year|i think|yet"
+    r"|(?:por|cada|al|a la)\s+(?:sesión|sesion|infusión|infusion|visita|tratamiento|inyección"
+    r"|inyeccion|dosis|vez|año|ano)|hasta ahora|este año|este ano|creo)$"
 )
 """Words after a figure that do not change it ("450 per infusion", "$1,500 a year")."""
 
@@ -167,9 +182,25 @@ _UNKNOWN_PHRASES = frozenset(
         "no clue",
         "not known",
         "skip",
+        # Spanish, without its accents (they are taken off before comparing)
+        "no se",
+        "no lo se",
+        "no se todavia",
+        "no lo se todavia",
+        "no estoy seguro",
+        "no estoy segura",
+        "no estoy seguro todavia",
+        "no estoy segura todavia",
+        "ni idea",
+        "no tengo idea",
+        "no tengo ni idea",
+        "quien sabe",
+        "desconocido",
+        "omitir",
+        "saltar",
     }
 )
-_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "true"})
+_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "true", "si", "sí", "claro", "sip"})
 _NO = frozenset({"no", "n", "nope", "nah", "false"})
 
 
@@ -195,16 +226,16 @@ def is_unknown(raw: str) -> bool:
         return False
     # Apostrophes go before NFKC too, because NFKC turns an acute accent into space + accent.
     text = normalize_text(raw.translate(_APOSTROPHES)).translate(_APOSTROPHES).lower()
-    if text and not text.strip("? "):
+    if text and not text.strip("?¿ "):
         return True
-    return text.rstrip(".!?… ") in _UNKNOWN_PHRASES
+    return _unaccented(text).strip("¿¡.!?… ") in _UNKNOWN_PHRASES
 
 
 def parse_yes_no(raw: str) -> str | None:
     """Map a typed yes/no answer to "yes", "no" or "unknown"; None if it is none of them."""
     if len(raw) > MAX_INPUT_LENGTH:
         return None
-    text = normalize_text(raw).lower().rstrip(".! ")
+    text = normalize_text(raw).lower().strip("¡.! ")
     if text in _YES:
         return "yes"
     if text in _NO:
@@ -237,6 +268,8 @@ def parse_money(raw: str, *, maximum: Decimal = Decimal("1000000")) -> Decimal:
         text = text[:-1].rstrip()
 
     match = _MONEY_NUMBER_RE.fullmatch(text)
+    if (words := _number_in_words(text)) is not None and not thousands:
+        match = _MONEY_NUMBER_RE.fullmatch(str(words))
     if match is None or not (match["int"] or match["frac"]):
         raise _not_a_number(text)
     whole = (match["int"] or "0").replace(",", "").replace(" ", "")
@@ -266,6 +299,8 @@ def parse_percent(raw: str) -> Decimal:
     if suffix:
         text = text[: -len(suffix)].rstrip()
     text, negative = _take_sign(text, False)
+    if (words := _number_in_words(text)) is not None:
+        text = str(words)
     match = _PLAIN_NUMBER_RE.fullmatch(text)
     if match is None or not (match["int"] or match["frac"]):
         raise _not_a_number(text)
@@ -291,8 +326,8 @@ def parse_count(raw: str, *, minimum: int = 0, maximum: int = 100) -> int:
     noun = next((n for n in _COUNT_NOUNS if text.endswith(n)), None)
     if noun:
         text = text[: -len(noun)].rstrip()
-    if text in _COUNT_WORDS:
-        number = _COUNT_WORDS[text]
+    if (words := _number_in_words(text)) is not None:
+        number = words
     else:
         text, negative = _take_sign(text, False)
         match = _PLAIN_NUMBER_RE.fullmatch(text)
@@ -375,6 +410,26 @@ def _prepare_number(raw: str) -> str:
             break
         words = bare
     return words
+
+
+def _unaccented(text: str) -> str:
+    """`text` without accents ("dieciséis": "dieciseis"), as people often type Spanish."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _number_in_words(text: str) -> int | None:
+    """A whole number written in English or Spanish words ("three", "fifteen hundred", "seis",
+    "mil quinientos"), read by text2num; None for anything else."""
+    if not text or not all(char.isalpha() or char in " -" for char in text):
+        return None
+    plain = _unaccented(text).replace("-", " ")
+    for language in ("en", "es"):
+        try:
+            return text2num(plain, language)
+        except ValueError:
+            continue
+    return None
 
 
 def _take_sign(text: str, negative: bool) -> tuple[str, bool]:

@@ -73,6 +73,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 from telegram import Update
+from text_to_num import text2num
 
 from bot.calls import AUTHORIZATION, CALL_DETAILS, form_of
 from bot.channels.telegram import TelegramChannel
@@ -111,6 +112,9 @@ BOT_ACTIONS = frozenset(
 )
 DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
 UNKNOWN_HINTS = ("?", "know", "sure", "idk", "dunno", "idea", "clue", "unknown")
+UNKNOWN_HINTS_ES = ("no se", "no lo se", "segur", "idea", "sabe", "desconocido", "omitir", "saltar")
+"""The same in Spanish, read without accents."""
+YES_ES = ("si", "claro", "sip")
 INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\ufeff")
 # fmt: off
 NUMBER_WORDS = (
@@ -119,7 +123,10 @@ NUMBER_WORDS = (
     "nineteen", "twenty",
 )
 # fmt: on
-NOTHING_WORDS = frozenset({"nothing", "none", "zero", "nil", "nada", "nothing yet", "none yet"})
+NOTHING_WORDS = frozenset(
+    {"nothing", "none", "zero", "nil", "nada", "nothing yet", "none yet", "cero", "ninguno"}
+    | {"ninguna", "nada todavia", "nada aun"}
+)
 """Words the bot takes as 0 where a figure is asked."""
 
 QUERY_IDS = itertools.count(9_000_000_000)
@@ -546,6 +553,16 @@ TEXTS = [
     "$1,500",
     "?",
     "yes",
+    # Spanish, and figures in words
+    "sí",
+    "no sé",
+    "ni idea",
+    "mil quinientos",
+    "1500 dólares",
+    "veinte por ciento",
+    "ocho sesiones",
+    "fifteen hundred",
+    "dos y tres",
     "https://example.com/<x>?a=1&b=2",
     "I want to kill myself",
     "/",
@@ -631,11 +648,19 @@ def plausible(question: Question, raw: str, value: Any, answers: dict[str, Any])
     """Whether `value`, saved after `raw` was typed, is a believable reading of it."""
     folded = _folded(raw)
     if question.unknown_value is not None and value == question.unknown_value:
-        return any(hint in folded for hint in UNKNOWN_HINTS)
+        plain = _unaccented(folded)
+        return any(hint in folded for hint in UNKNOWN_HINTS) or any(
+            hint in plain for hint in UNKNOWN_HINTS_ES
+        )
     if question.kind == Kind.CHOICE:
         letters = re.sub("[^a-z]", "", folded)
         if question.choices == YES_NO:
-            return letters[:1] == value[0] or letters == {"yes": "true", "no": "false"}[value]
+            spanish = value == "yes" and re.sub("[^a-z]", "", _unaccented(folded)) in YES_ES
+            return (
+                letters[:1] == value[0]
+                or letters == {"yes": "true", "no": "false"}[value]
+                or spanish
+            )
         # The id, the label or another word the template lists for it, or a slip of the
         # keyboard away from one ("ppoo" for ppo), somewhere in what was typed.
         typed = " ".join(words_of(raw))
@@ -658,11 +683,43 @@ def plausible(question: Question, raw: str, value: Any, answers: dict[str, Any])
     digits = _ascii_digits(raw)
     if value in (0, "0", "0.00") and " ".join(words_of(raw, filler=True)) in NOTHING_WORDS:
         return True  # "none", "nothing", "zero": 0
+    if not digits and (named := _named_number(raw)) is not None:
+        # A figure written in words, English or Spanish: the library that reads numbers in
+        # words is the reference ("fifteen hundred", "mil quinientos").
+        return named == Decimal(str(value)) and _in_range(question, Decimal(named), answers)
     if not digits and not (question.kind == Kind.COUNT and value in range(len(NUMBER_WORDS))):
         return False
     if question.kind == Kind.COUNT:
         return _plausible_count(question, folded, value)
     return _plausible_amount(question, raw, digits, value, answers)
+
+
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _named_number(raw: str) -> int | None:
+    """The number the input names in words, if all of it is a number in words."""
+    words = " ".join(words_of(raw, filler=True))
+    for suffix in ("dolares", "dollars", "por ciento", "percent", "sesiones", "sessions"):
+        words = words.removesuffix(suffix).strip()
+    plain = _unaccented(words).replace("-", " ")
+    if not plain or not all(c.isalpha() or c == " " for c in plain):
+        return None
+    for language in ("en", "es"):
+        try:
+            return text2num(plain, language)
+        except ValueError:
+            continue
+    return None
+
+
+def _in_range(question: Question, amount: Decimal, answers: dict[str, Any]) -> bool:
+    top = Decimal(question.maximum or (100 if question.kind != Kind.MONEY else 1_000_000))
+    limit = answers.get(question.at_most or "")
+    if limit not in (None, UNKNOWN) and amount > Decimal(limit):
+        return False
+    return question.minimum <= amount <= top
 
 
 def _plausible_count(question: Question, folded: str, value: Any) -> bool:

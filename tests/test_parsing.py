@@ -551,7 +551,7 @@ def test_parse_count_accepts(raw, expected):
         ("9" * 100, "out_of_range"),
         ("abc", "not_a_number"),
         ("sessions", "not_a_number"),
-        ("twenty-one", "not_a_number"),
+        ("lots of them", "not_a_number"),
         ("a few", "not_a_number"),
         ("3 4", "not_a_number"),
         ("1e2", "not_a_number"),
@@ -754,3 +754,78 @@ def test_words_around_no_single_figure_are_still_refused(raw):
 def test_nothing_is_zero_for_percentages_and_counts_too():
     assert parse_percent("none") == 0 and parse_percent("around 20%") == 20
     assert parse_count("none") == 0 and parse_count("just 3 sessions") == 3
+
+
+# -- Spanish, and figures in words (issue 17's reading part) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1500 dólares", "1500.00"),
+        ("1500 dolares", "1500.00"),
+        ("$1,500", "1500.00"),
+        ("mil quinientos", "1500.00"),
+        ("dos mil dólares", "2000.00"),
+        ("ochocientos cincuenta", "850.00"),
+        ("unos 800 por sesión", "800.00"),
+        ("más o menos 450 al año", "450.00"),
+        ("nada", "0.00"),
+        ("cero", "0.00"),
+        ("fifteen hundred", "1500.00"),
+        ("twenty-one", "21.00"),
+    ],
+)
+def test_amounts_in_spanish_and_in_words(raw, expected):
+    assert parse_money(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("20 por ciento", 20), ("veinte por ciento", 20), ("12.5 porciento", 12.5), ("ninguno", 0)],
+)
+def test_percentages_in_spanish(raw, expected):
+    assert parse_percent(raw) == Decimal(str(expected))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("dos", 2),
+        ("seis", 6),
+        ("ocho sesiones", 8),
+        ("dieciséis", 16),
+        ("dieciseis", 16),
+        ("3 antidepresivos", 3),
+        ("una", 1),
+        ("twenty-one", 21),
+    ],
+)
+def test_counts_in_spanish_words(raw, expected):
+    assert parse_count(raw, maximum=60) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("sí", "yes"),
+        ("Si", "yes"),
+        ("¡Sí!", "yes"),
+        ("claro", "yes"),
+        ("no", "no"),
+        ("no sé", "unknown"),
+        ("No lo sé.", "unknown"),
+        ("no estoy seguro", "unknown"),
+        ("No estoy segura", "unknown"),
+        ("ni idea", "unknown"),
+        ("¿?", "unknown"),
+    ],
+)
+def test_yes_no_and_not_knowing_in_spanish(raw, expected):
+    assert parse_yes_no(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["mil millones de pesos", "dos y", "unos muchos", "sí sí sí"])
+def test_spanish_that_is_no_figure_is_refused(raw):
+    with pytest.raises(ParseError):
+        parse_money(raw)
