@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import caseload
-from bot.case import ARCHIVED_KEPT, ASKING, OPEN_KEPT, Case
+from bot.case import ARCHIVED_KEPT, OPEN_KEPT, Case
 from bot.events import CaseButton, Confirm, Menu
 from bot.flow import OTHER
 from bot.paging import older_button, page
@@ -100,8 +100,7 @@ def switch(turn: Turn, number: int) -> None:
     if target is None:
         turn.closed()
         return
-    if target.get("archived_at") and caseload.open_count(turn.case) >= OPEN_KEPT:
-        turn.show("cases_full", open_kept=OPEN_KEPT, buttons=[Button(Menu("cases"), "cases")])
+    if target.get("archived_at") and full(turn):
         return
     reopened = bool(target.get("archived_at"))
     switched = caseload.switch(turn.case, number)
@@ -109,17 +108,22 @@ def switch(turn: Turn, number: int) -> None:
     _work_on(turn, switched, "case_switched", reopened=reopened)
 
 
+def full(turn: Turn) -> bool:
+    """Whether the most open cases are open; if so, say so."""
+    if caseload.open_count(turn.case) < OPEN_KEPT:
+        return False
+    turn.show("cases_full", open_kept=OPEN_KEPT, buttons=[Button(Menu("cases"), "cases")])
+    return True
+
+
 def add(turn: Turn) -> None:
     """A new case, its first question asked."""
-    if caseload.open_count(turn.case) >= OPEN_KEPT:
-        turn.show("cases_full", open_kept=OPEN_KEPT, buttons=[Button(Menu("cases"), "cases")])
+    if full(turn):
         return
     turn.case = caseload.add(turn.case)
     turn.changed = True
     turn.show("case_added")
-    first = turn.flow.questions[0]
-    turn.set_position(ASKING, first.id)
-    turn.ask(first)
+    turn.mode.carry_on()
 
 
 def put_aside(turn: Turn) -> None:
@@ -140,18 +144,13 @@ def put_aside(turn: Turn) -> None:
 def ask_erase(turn: Turn) -> None:
     """/delete: ask before erasing everything; with several cases, offer the current one
     alone too."""
-    turn.case.confirming = "delete"
-    turn.changed = True
-    others = len(turn.case.others)
-    one = [Button(Confirm("delete", "one"), "delete_one", _named(current(turn)))]
-    turn.show(
-        "delete_confirm",
-        buttons=[
-            Button(Confirm("delete", "yes"), "delete_yes", {"cases": others + 1}),
-            *(one if others else []),
-            Button(Confirm("delete", "no"), "delete_no"),
-        ],
-        cases=others + 1,
+    cases = len(turn.case.others) + 1
+    one = Button(Confirm("delete", "one"), "delete_one", _named(current(turn)))
+    turn.ask_to_confirm(
+        "delete",
+        labels={"cases": cases},
+        between=[one] if cases > 1 else [],
+        cases=cases,
         case=current(turn),
     )
 

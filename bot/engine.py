@@ -815,10 +815,11 @@ class Turn:
         name: str | None = None,
         *,
         labels: Mapping[str, Any] | None = None,
+        between: Sequence[Button] = (),
         **context: Any,
     ) -> None:
         """Ask yes or no before doing `what`, with the messages and labels named `name` (the
-        labels given `labels`)."""
+        labels given `labels`); `between`: other answers, shown between yes and no."""
         name = name or what
         self.case.confirming = what
         self.changed = True
@@ -826,6 +827,7 @@ class Turn:
             f"{name}_confirm",
             buttons=[
                 Button(Confirm(what, "yes"), f"{name}_yes", labels or {}),
+                *between,
                 Button(Confirm(what, "no"), f"{name}_no", labels or {}),
             ],
             **context,

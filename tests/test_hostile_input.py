@@ -35,9 +35,9 @@ Properties checked for every input:
 What counts as a plausible reading is decided here, independently of the bot's parser:
 
 * "I don't know" is plausible only for input containing "?" or one of know, sure, idk, dunno,
-  idea, clue, unknown;
+  idea, clue, unknown (or in Spanish: no sé, seguro, idea, sabe, omitir...);
 * a choice only for input whose ASCII letters spell its id ("iv_ketamine", "in"), or for yes/no
-  questions start with y/n or are true/false;
+  questions start with y/n or are true/false (or sí, claro for yes);
 * free text only if the saved text is 1 to 100 characters, trimmed, without doubled spaces,
   control or zero-width characters, and has the same letters and digits as the input;
 * an amount or percentage only if the input's numerals are all ASCII (fullwidth folds to ASCII)
@@ -46,6 +46,8 @@ What counts as a plausible reading is decided here, independently of the bot's p
   thousands separator, within the question's range and any cap ("met" at most the limit);
 * a count only for its English word, or if its first digit run is the number and any later run
   is only zeros ("3.0"), in the question's range;
+* a figure written wholly in words (English or Spanish, "mil quinientos") only for the number
+  text2num, the library, reads in it: the one reading not decided here;
 * a date only for "today"/"yesterday", or if the input's numbers include its month and day; never
   after today for a call or a letter, never before the approval's start for its end.
 
