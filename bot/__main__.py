@@ -3,6 +3,8 @@
 Usage:
     python -m bot            Telegram if TELEGRAM_BOT_TOKEN is set, else the terminal
     python -m bot chat       the conversation in this terminal (works through a pipe)
+    python -m bot chat --lang es
+                             ... in Spanish (else as chosen before, or as LANG says)
     python -m bot telegram   Telegram (needs TELEGRAM_BOT_TOKEN)
     python -m bot estimate ANSWERS.json [--json]
                              the cost estimate for an answers file (schema in the README)
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +30,7 @@ from bot.config import Settings
 from bot.conversation import Conversation
 from bot.documents import LETTERS
 from bot.flow import Flow
+from bot.languages import LANGUAGES
 from bot.render import Renderer
 from bot.store import DataDirLock, DataDirLocked, ReminderIndex, UserStore
 
@@ -40,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     modes = parser.add_subparsers(
         dest="mode", metavar="{chat,telegram,estimate,compare,appeal,check}"
     )
-    modes.add_parser("chat", help="the conversation in this terminal")
+    chat = modes.add_parser("chat", help="the conversation in this terminal")
+    chat.add_argument("--lang", choices=LANGUAGES, help="en or es (default: as LANG says)")
     modes.add_parser("telegram", help="the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     estimate = modes.add_parser("estimate", help="the cost estimate for an answers file")
     estimate.add_argument("answers", type=Path, help="a JSON file of answers")
@@ -121,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.mode is None:
         print(renderer.message("terminal_notice", "text"), file=sys.stderr)
-    TerminalChannel(conversation, renderer).run()
+    asked = getattr(args, "lang", None)
+    language = asked or os.environ.get("LC_ALL") or os.environ.get("LANG")
+    TerminalChannel(conversation, renderer, language=language, chosen=asked is not None).run()
     return 0
 
 

@@ -79,6 +79,9 @@ class Case:
     """This case's number among the user's cases (bot/caseload.py), from 1, never reused."""
     archived_at: str | None = None
     """When the case was put aside (only ever set on one of `others`)."""
+    language: str | None = None
+    """The language the user chose, or Telegram's on their first message ("es"); None:
+    English. The user's, not one case's: switching cases keeps it (bot/engine.py)."""
     others: list[dict[str, Any]] = field(default_factory=list)
     """The user's other cases, each saved as a case is (without `others`), open or put aside:
     the engine works on one case at a time, and switching swaps one in (bot/caseload.py)."""
@@ -148,7 +151,7 @@ class Case:
 
 _DRAFTS = ("call", "clinic_draft", "history_draft")
 _LISTS = ("log", "calls", "authorizations", "reminders", "clinics")
-_OPTIONAL_TEXT = ("cursor", "confirming", "archived_at")
+_OPTIONAL_TEXT = ("cursor", "confirming", "archived_at", "language")
 
 
 def _migrated(data: Mapping[str, Any]) -> dict[str, Any]:

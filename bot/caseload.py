@@ -66,7 +66,7 @@ def saved(case: Case) -> dict[str, Any]:
     Its mode and any form being filled in are kept, so switching back resumes them.
     """
     data = case.to_dict()
-    del data["others"]
+    del data["others"], data["language"]
     return data | {"confirming": None, "held": None}
 
 

@@ -19,6 +19,7 @@ from bot import caseload, engine
 from bot.case import MalformedCase
 from bot.engine import Case, Event, Reply
 from bot.flow import Flow
+from bot.languages import from_telegram
 from bot.store import CorruptRecordError, ReminderIndex, Store
 
 SCHEMA = 2
@@ -78,23 +79,28 @@ class Conversation:
         # load-change-save runs alone. Striped locks keep memory flat however many users.
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
-    def handle(self, key: str, event: Event, update_id: int | None = None) -> list[Reply]:
+    def handle(
+        self, key: str, event: Event, update_id: int | None = None, language: str | None = None
+    ) -> list[Reply]:
         """Apply `event` to the user's saved case and return what to show them."""
-        return self.turn(key, event, update_id).replies
+        return self.turn(key, event, update_id, language).replies
 
-    def turn(self, key: str, event: Event, update_id: int | None = None) -> Turn:
+    def turn(
+        self, key: str, event: Event, update_id: int | None = None, language: str | None = None
+    ) -> Turn:
         """Apply `event` to the user's saved case: save, then say what to show and schedule.
 
         `update_id` (Telegram's) makes a redelivered update harmless: one this process answered
         gets no second reply; one applied before a restart (its reply perhaps lost) is not
         applied again, and the user is shown where they are. Ids are recognised in a window of
         the user's latest ones, so a new sequence of ids (a new token, a long pause) is served.
+        `language`: the user's app's (Telegram's `language_code`), for a new user.
         """
         with self._locks[hash(key) % LOCK_STRIPES]:
             if update_id is not None and self._seen(key, update_id):
                 log.info("update %s of user %s was answered already", update_id, key)
                 return Turn([])
-            turn = self._turn(key, event, update_id)
+            turn = self._turn(key, event, update_id, language)
             if update_id is not None and not turn.failed:
                 self._remember(key, update_id)
             return turn
@@ -109,19 +115,19 @@ class Conversation:
             while len(self._answered) > SEEN_UPDATES:
                 self._answered.popitem(last=False)
 
-    def _turn(self, key: str, event: Event, update_id: int | None) -> Turn:
+    def _turn(self, key: str, event: Event, update_id: int | None, language: str | None) -> Turn:
         """The turn, or, whatever fails, a reply saying nothing was changed (after the crisis
         resources, if the message needs them): never silence, never a half-applied change."""
         try:
-            turn = self._apply(key, event, update_id)
+            turn = self._apply(key, event, update_id, language)
         except (CorruptRecordError, MalformedCase) as error:
             log.error("record of user %s cannot be read (%s); left untouched", key, error)
-            return _failed(event, "storage_error")
+            return _failed(event, "storage_error", language)
         except OSError as error:
-            return _failed(event, self._storage_fault(key, error))
+            return _failed(event, self._storage_fault(key, error), language)
         except Exception:
             log.exception("the turn of user %s failed; nothing was saved", key)
-            return _failed(event, "failed")
+            return _failed(event, "failed", language)
         self._disk_full = False
         return turn
 
@@ -135,7 +141,7 @@ class Conversation:
         log.error("storage of user %s failed: %s", key, error.strerror or error)
         return "storage_error"
 
-    def _apply(self, key: str, event: Event, update_id: int | None) -> Turn:
+    def _apply(self, key: str, event: Event, update_id: int | None, language: str | None) -> Turn:
         now = self.clock().astimezone(self.zone)
         found: dict[str, Any] = {}
 
@@ -154,6 +160,7 @@ class Conversation:
                 engine.Menu("continue") if duplicate else event,
                 now,
                 self.words,
+                language,
             )
             # An export shows the record as it is now read (a record of an earlier schema too).
             shown = {**record, "schema": SCHEMA, "case": outcome.case.to_dict()}
@@ -218,9 +225,12 @@ def _recent_updates(record: dict[str, Any]) -> list[int]:
     return recent
 
 
-def _failed(event: Event, template: str) -> Turn:
-    """Nothing was changed: say so, after the crisis resources if the words need them."""
-    return Turn([*engine.crisis_replies(event), Reply(template)], failed=True)
+def _failed(event: Event, template: str, language: str | None) -> Turn:
+    """Nothing was changed: say so, after the crisis resources if the words need them (in
+    the language of the user's app: their record could not be read)."""
+    replies = [*engine.crisis_replies(event), Reply(template)]
+    spoken = from_telegram(language)
+    return Turn([replace(r, language=spoken) for r in replies], failed=True)
 
 
 def reminder_days(case: Case) -> list[str]:

@@ -58,6 +58,8 @@ from bot.events import (
     HistoryButton,
     HistoryCommand,
     Keep,
+    Language,
+    LanguageButton,
     Letter,
     LogCall,
     Menu,
@@ -75,6 +77,7 @@ from bot.events import (
 )
 from bot.flow import OTHER, SELF, UNKNOWN, YES_NO, Flow, Kind, Question
 from bot.history import date_range, parse_month
+from bot.languages import ENGLISH, LANGUAGES, SPANISH, from_telegram, known
 from bot.modes import Mode
 from bot.parsing import (
     MAX_INPUT_LENGTH,
@@ -128,6 +131,8 @@ __all__ = [  # what the channels and tests use, in one place
     "HistoryButton",
     "HistoryCommand",
     "Keep",
+    "Language",
+    "LanguageButton",
     "Letter",
     "LogCall",
     "Menu",
@@ -190,19 +195,28 @@ def crisis_replies(event: Event) -> list[Reply]:
     return [Reply("crisis", {"language": crisis.language, "danger": crisis.danger})]
 
 
-ChoiceWords = Callable[[str], Mapping[str, Sequence[str]]]
-"""For a choice question's id: what a user may type for each option (its label, other words).
-The words are the channel's (its templates' language); without them only ids are understood."""
+ChoiceWords = Callable[[str, str], Mapping[str, Sequence[str]]]
+"""For a choice question's id and the user's language: what a user may type for each option
+(its label, other words); without them only ids are understood."""
 
 
 def handle(
-    flow: Flow, case: Case, event: Event, now: datetime, words: ChoiceWords | None = None
+    flow: Flow,
+    case: Case,
+    event: Event,
+    now: datetime,
+    words: ChoiceWords | None = None,
+    language: str | None = None,
 ) -> Outcome:
-    """Apply one event to a case; the input case is never modified."""
-    return Turn(flow, Case.from_dict(case.to_dict()), now, words, before=case).run(event)
+    """Apply one event to a case; the input case is never modified. `language`: the one the
+    user's app is set to (Telegram's `language_code`), read for a user who has no case yet."""
+    turn = Turn(flow, Case.from_dict(case.to_dict()), now, words, before=case)
+    if language and not case.answers and not case.others and case.language is None:
+        turn.chosen_language = from_telegram(language)
+    return turn.run(event)
 
 
-def _ids_only(question_id: str) -> Mapping[str, Sequence[str]]:
+def _ids_only(question_id: str, language: str) -> Mapping[str, Sequence[str]]:
     return {}
 
 
@@ -239,6 +253,8 @@ class Turn:
         self.was_confirming: str | None = None
         self.acknowledged: dict[str, Any] | None = None
         """A typed answer saved this turn: the next question says so first."""
+        self.chosen_language = case.language
+        """The user's language as it is to be saved (None: never chosen, English)."""
 
     @property
     def mode(self) -> Mode:
@@ -254,7 +270,7 @@ class Turn:
         crisis = detect(said) if (said := _said(event)) else None
         if crisis is not None:
             self.crisis(crisis)
-            return Outcome(self.case, self.replies, changed=False)
+            return Outcome(self.case, self.in_language(self.replies), changed=False)
         self.was_confirming = self.case.confirming
         if self.case.confirming and not isinstance(event, Confirm | DeliverDue):
             self.case.confirming = None  # anything the user does cancels the question
@@ -264,7 +280,34 @@ class Turn:
         # Worded for whom the case is about, unless a reply said (a reminder of another case).
         about = caseload.whom(self.case.answers) if not self.erase else None
         replies = [r if r.about else replace(r, about=about) for r in self.replies]
-        return Outcome(self.case, replies, self.changed, self.erase)
+        # The language is the user's, whichever case they now work on.
+        if self.case.language != self.chosen_language:
+            self.case.language = self.chosen_language
+            self.changed = True
+        return Outcome(self.case, self.in_language(replies), self.changed, self.erase)
+
+    @property
+    def language(self) -> str:
+        """The language the user is spoken to in ("en", "es")."""
+        return known(self.chosen_language)
+
+    def in_language(self, replies: list[Reply]) -> list[Reply]:
+        return [replace(r, language=self.language) for r in replies]
+
+    def choose_language(self, language: str | None = None) -> None:
+        """/language: English or Spanish; with one chosen, it from now on, and the way back to
+        where the user was (the welcome, for a user who has not begun)."""
+        if language is None:
+            buttons = [
+                Button(LanguageButton(code), "language", {"code": code}) for code in LANGUAGES
+            ]
+            self.show("language", buttons=[*buttons, self.resume_button()])
+            return
+        self.chosen_language = language
+        if not self.case.answers and self.case.mode == NEW:
+            self.welcome()
+            return
+        self.show("language_set", buttons=[self.resume_button()])
 
     def dispatch(self, event: Event) -> None:
         match event:
@@ -298,6 +341,8 @@ class Turn:
                 history_editing.show_history(self)
             case Appeal():
                 appealing.show_appeal(self)
+            case Language():
+                self.choose_language()
             case DeliverDue():
                 reminding.deliver_due(self)
             case Delete():
@@ -484,7 +529,10 @@ class Turn:
     def welcome(self) -> None:
         if not self.case.answers:
             begin = [Button(Menu("begin"), "begin"), Button(Menu("begin_other"), "begin_other")]
-            self.show("welcome", buttons=begin)
+            # A Spanish speaker whose phone is in English finds Spanish on the first screen.
+            other = SPANISH if self.language == ENGLISH else ENGLISH
+            switch = Button(LanguageButton(other), "language", {"code": other})
+            self.show("welcome", buttons=[*begin, switch])
             return
         mode = self.mode
         self.show(
@@ -635,6 +683,8 @@ class Turn:
                 case_switching.press(self, press)
             case Letter(kind):
                 appealing.send_letter(self, kind)
+            case LanguageButton(language):
+                self.choose_language(language)
             case Older(listing) if press.offset is not None:
                 (show_calls if listing == "calls" else case_switching.show_cases)(
                     self, press.offset
@@ -736,7 +786,7 @@ class Turn:
             return text
         if question.choices == YES_NO and (yes_no := parse_yes_no(text)) is not None:
             return yes_no
-        words = self.words(question.id)
+        words = self.words(question.id, self.language)
         options = {c: words.get(c, [c]) for c in question.choices}
         chosen = choose(text, options)
         if chosen.choice is not None:
@@ -749,8 +799,15 @@ class Turn:
         """An ISO date ("YYYY-MM" too where a month will do); not after today unless the
         question allows it, not (certainly) before its pair."""
         value = self.parse_month(raw) if question.months else None
+        if value is not None and len(value) > len("YYYY-MM") and self.language == SPANISH:
+            value = None  # "5/6/2025" is a day: read in the Spanish order below
         if value is None:
-            value = parse_date(raw, today=self.today, past=not question.future).isoformat()
+            value = parse_date(
+                raw,
+                today=self.today,
+                past=not question.future,
+                day_first=self.language == SPANISH,
+            ).isoformat()
         earliest = self.answers_with_drafts().get(question.not_before or "")
         if earliest not in (None, UNKNOWN) and date_range(value)[1] < date_range(earliest)[0]:
             raise ParseError("before", other=question.not_before, date=earliest)

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.languages import LANGUAGES
+
 
 @dataclass(frozen=True)
 class Start:
@@ -98,6 +100,11 @@ class DeliverDue:
 @dataclass(frozen=True)
 class Back:
     """/back: the previous question."""
+
+
+@dataclass(frozen=True)
+class Language:
+    """/language or /idioma: choose English or Spanish."""
 
 
 @dataclass(frozen=True)
@@ -315,6 +322,13 @@ class Older(_Button, code="o", layout=("listing", "start"), allowed={"listing": 
         return int(self.start) if self.start.isdigit() and len(self.start) < 6 else None
 
 
+@dataclass(frozen=True)
+class LanguageButton(_Button, code="g", layout=("", "language"), allowed={"language": LANGUAGES}):
+    """Speak this language from now on."""
+
+    language: str
+
+
 Press = (
     Answer
     | Keep
@@ -329,6 +343,7 @@ Press = (
     | CaseButton
     | Letter
     | Older
+    | LanguageButton
 )
 """A button pressed."""
 
@@ -363,6 +378,7 @@ Event = (
     | Clinics
     | HistoryCommand
     | Appeal
+    | Language
     | DeliverDue
     | Press
 )
@@ -384,8 +400,11 @@ COMMANDS: dict[str, Event] = {
     "reset": Reset(),
     "export": Export(),
     "delete": Delete(),
+    "language": Language(),
+    "idioma": Language(),
 }
-"""Every command, by name (without the slash), in the order of the menu (commands.j2)."""
+"""Every command, by name (without the slash), in the order of the menu (commands.j2: the
+English menu has /language where the Spanish one has /idioma)."""
 
 
 def command(text: str) -> Event:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.parsing import month_number
+
 OUTCOMES = ("no_help", "partial", "side_effects", "still_taking", "unknown")
 OTHER_TREATMENTS = ("psychotherapy", "tms", "ect")
 SCALES = ("phq9", "madrs", "hamd")
@@ -265,17 +267,16 @@ def _exists(text: str) -> bool:
     return True
 
 
-_MONTHS = tuple(calendar.month_name[1:])
 _MONTH_YEAR = re.compile(r"([0-9]{1,2})[/.-]([0-9]{2}|[0-9]{4})")
 _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{2}|[0-9]{4})")
 _ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})(?:-([0-9]{1,2}))?")
-_NAMED = re.compile(r"([a-z]{3,9})\.?,?\s*(?:of\s+)?['\u2019]?([0-9]{2}|[0-9]{4})")
+_NAMED = re.compile(r"([a-z]{3,9})\.?,?\s*(?:(?:of|de|del)\s+)?['\u2019]?([0-9]{2}|[0-9]{4})")
 
 
 def parse_month(text: str) -> str:
     """What people type for a month -> "YYYY-MM", or for a day -> "YYYY-MM-DD".
 
-    "03/2026", "3/26", "2026-03", "March 2026", "mar 2026", "Mar. '26"; a full date
+    "03/2026", "3/26", "2026-03", "March 2026", "mar 2026", "Mar. '26", "marzo de 2026"; a full date
     "2026-03-14" or "3/14/2026" (US order). Two-digit years are 20xx. ValueError otherwise.
     """
     text = " ".join(text.strip().lower().split())
@@ -292,11 +293,11 @@ def parse_month(text: str) -> str:
 
 
 def _month_number(word: str) -> int:
-    """1-12 for a month's name or its start ("mar", "sept"); ValueError otherwise."""
-    for number, name in enumerate(_MONTHS, start=1):
-        if name.lower().startswith(word):
-            return number
-    raise ValueError(word)
+    """1-12 for a month's name or its start ("mar", "sept", "marzo"); ValueError otherwise."""
+    number = month_number(word)
+    if number is None:
+        raise ValueError(word)
+    return number
 
 
 def _year(digits: str) -> int:

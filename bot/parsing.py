@@ -46,6 +46,7 @@ __all__ = [
     "MAX_INPUT_LENGTH",
     "ParseError",
     "is_unknown",
+    "month_number",
     "normalize_text",
     "parse_count",
     "parse_date",
@@ -359,38 +360,102 @@ def parse_text(raw: str, *, max_length: int = 100) -> str:
 FUTURE_SLACK = timedelta(days=1)
 """How far past the bot's today a date that has already happened may be (time zones)."""
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?")
+_DAY_MONTH = re.compile(r"(\d{1,2}) (?:de )?([a-z]{3,10})\.?(?:,? (?:de |del )?(\d{4}))?")
+_MONTH_DAY = re.compile(r"([a-z]{3,10})\.? (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?")
+_MONTH_NAMES = (
+    ("january", "enero"),
+    ("february", "febrero"),
+    ("march", "marzo"),
+    ("april", "abril"),
+    ("may", "mayo"),
+    ("june", "junio"),
+    ("july", "julio"),
+    ("august", "agosto"),
+    ("september", "septiembre", "setiembre"),
+    ("october", "octubre"),
+    ("november", "noviembre"),
+    ("december", "diciembre"),
+)
+_TODAY = {"today": 0, "yesterday": 1, "hoy": 0, "ayer": 1, "anteayer": 2}
 
 
-def parse_date(raw: str, *, today: date, past: bool = True) -> date:
-    """A date typed as "today", "yesterday", 2026-11-26, 11/26/2026 or 11/26 (this year).
+def month_number(word: str) -> int | None:
+    """1-12 for a month's name in English or Spanish, or its first three letters or more
+    ("sept", "dic"); None otherwise."""
+    word = _unaccented(word.lower()).rstrip(".")
+    if len(word) < 3:
+        return None
+    for number, names in enumerate(_MONTH_NAMES, start=1):
+        if any(name.startswith(word) for name in names):
+            return number
+    return None
 
-    With `past`, a date after today is refused: calls and letters have already happened. One
-    day ahead is let through: `today` is the bot's day, and it may still be yesterday there
-    when it is already today where the user lives (the saved date is shown back).
+
+def parse_date(raw: str, *, today: date, past: bool = True, day_first: bool = False) -> date:
+    """A date typed as "today", "yesterday", 2026-11-26, 11/26/2026, 11/26 (this year),
+    "Nov 26", "26 de noviembre de 2026" (or "hoy", "ayer").
+
+    `day_first` (Spanish): 26/11 is November 26; where both orders make a date that may be
+    meant ("05/06": May 6 or June 5), ParseError "which_date" gives both to ask which. With
+    `past`, a date after today is refused: calls and letters have already happened. One day
+    ahead is let through: `today` is the bot's day, and it may still be yesterday there when
+    it is already today where the user lives (the saved date is shown back).
     """
     if len(raw) > MAX_INPUT_LENGTH:
         raise ParseError("too_long", max_length=MAX_INPUT_LENGTH)
-    text = normalize_text(raw).lower().rstrip(".")
+    text = _unaccented(normalize_text(raw).lower()).rstrip(".").replace(",", ", ")
+    text = " ".join(text.split())
     if not text:
         raise ParseError("empty")
-    if text in ("today", "yesterday"):
-        return today - timedelta(days=text == "yesterday")
-    iso, us = _ISO_DATE.fullmatch(text), _US_DATE.fullmatch(text)
-    try:
-        if iso:
-            year, month, day = map(int, iso.groups())
-        elif us:
-            month, day = int(us[1]), int(us[2])
-            year = today.year if us[3] is None else int(us[3]) + (2000 if len(us[3]) == 2 else 0)
-        else:
-            raise ParseError("not_a_date")
-        value = date(year, month, day)
-    except ValueError as error:  # 2026-02-30
-        raise ParseError("not_a_date") from error
-    if past and value > today + FUTURE_SLACK:
+    if text in _TODAY:
+        return today - timedelta(days=_TODAY[text])
+    readings = [r for r in _readings(text, today, day_first) if r is not None]
+    if not readings:
+        raise ParseError("not_a_date")
+    allowed = [r for r in readings if not past or r <= today + FUTURE_SLACK]
+    if not allowed:
         raise ParseError("in_the_future")
-    return value
+    if len(allowed) > 1:
+        first, second = allowed
+        raise ParseError("which_date", first=first.isoformat(), second=second.isoformat())
+    return allowed[0]
+
+
+def _readings(text: str, today: date, day_first: bool) -> list[date | None]:
+    """Each date the text may mean (two for "05/06" read day first), None for no date."""
+    if found := _ISO_DATE.fullmatch(text):
+        year, month, day_ = map(int, found.groups())
+        return [_date(year, month, day_)]
+    if found := _NUMERIC_DATE.fullmatch(text):
+        first, second = int(found[1]), int(found[2])
+        year = _full_year(found[3], today)
+        if not day_first:
+            return [_date(year, first, second)]
+        if first == second or first > 12 or second > 12:
+            # One order only makes a date: 26/11 and 11/26 are both November 26.
+            return [_date(year, second, first) or _date(year, first, second)]
+        return [_date(year, second, first), _date(year, first, second)]
+    if found := _DAY_MONTH.fullmatch(text):
+        month = month_number(found[2])
+        return [month and _date(_full_year(found[3], today), month, int(found[1]))]
+    if found := _MONTH_DAY.fullmatch(text):
+        month = month_number(found[1])
+        return [month and _date(_full_year(found[3], today), month, int(found[2]))]
+    return []
+
+
+def _full_year(digits: str | None, today: date) -> int:
+    if digits is None:
+        return today.year
+    return int(digits) + (2000 if len(digits) == 2 else 0)
+
+
+def _date(year: int, month: int, day_: int) -> date | None:
+    try:
+        return date(year, month, day_)
+    except ValueError:  # 2026-02-30
+        return None
 
 
 def _prepare_number(raw: str) -> str:

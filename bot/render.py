@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
@@ -25,6 +27,7 @@ from bot.documents import DOCUMENTS, PDF, PNG, File
 from bot.flow import OTHER, Flow
 from bot.pdf import layout
 from bot.replies import Attachment, Button, Reply
+from bot.translations import ENGLISH_ONLY
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 DEFAULT_LOCALE = "en"
@@ -51,32 +54,46 @@ class Rendered:
     keyboard: Keyboard
 
 
-def money(value: object) -> str:
+_BABEL_LOCALES = {"en": "en_US", "es": "es_US"}
+"""Money and dates as written in the US, in each language ("$1,500"; "Nov 26, 2026" and
+"26 nov 2026"): the bot is about US insurance."""
+
+
+def _babel(locale: str) -> str:
+    return _BABEL_LOCALES.get(locale, _BABEL_LOCALES[DEFAULT_LOCALE])
+
+
+def money(value: object, locale: str = DEFAULT_LOCALE) -> str:
     """$1,500 for whole dollars, $1,500.50 otherwise."""
     amount = Decimal(str(value))
-    return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"
+    pattern = "¤#,##0" if amount == amount.to_integral_value() else "¤#,##0.00"
+    return format_currency(
+        amount, "USD", format=pattern, locale=_babel(locale), currency_digits=False
+    )
 
 
-def day(value: object) -> str:
-    """Nov 26, 2026, for an ISO date or date-time; March 2026 for a month alone ("2026-03")."""
+def day(value: object, locale: str = DEFAULT_LOCALE) -> str:
+    """Nov 26, 2026 (26 nov 2026), for an ISO date or date-time; March 2026 (marzo 2026) for a
+    month alone ("2026-03")."""
     text = str(value)
     if len(text) == len("2026-03"):
-        moment = date.fromisoformat(text + "-01")
-        return f"{moment:%B} {moment.year}"
-    moment = date.fromisoformat(text[:10])
-    return f"{moment:%b} {moment.day}, {moment.year}"
+        return format_date(date.fromisoformat(text + "-01"), "LLLL y", locale=_babel(locale))
+    return format_date(date.fromisoformat(text[:10]), "medium", locale=_babel(locale))
 
 
-def percent(value: object) -> str:
+def percent(value: object, locale: str = DEFAULT_LOCALE) -> str:
     """20%, 12.5%."""
-    return f"{Decimal(str(value)).normalize():f}%"
+    number = Decimal(str(value)).normalize()
+    return format_decimal(number, "#,##0.##########", locale=_babel(locale)) + "%"
 
 
 class Renderer:
-    """Renders replies with the templates in one directory, in one language.
+    """Renders replies with the templates in one directory, in one language, and each reply
+    in its own language (`reply.language`) through a renderer of that language.
 
     The templates of a language other than English live in `templates/<locale>/`, with the
-    same names; any template not translated there is the English one.
+    same names; any template not translated there is the English one. Letters to the insurer
+    are always English (bot/translations.py: ENGLISH_ONLY).
     """
 
     def __init__(
@@ -86,7 +103,10 @@ class Renderer:
         locale: str = DEFAULT_LOCALE,
     ) -> None:
         self.flow = flow or Flow()
+        self.templates_dir = templates_dir
         self.locale = locale
+        self._languages: dict[str, Renderer] = {locale: self}
+        """Every language's renderer, shared among them."""
         folders = [templates_dir / locale] if locale != DEFAULT_LOCALE else []
         loader = FileSystemLoader([*folders, templates_dir])
         self.html = self._environment(loader, autoescape=True, bold=_html_bold)
@@ -106,7 +126,13 @@ class Renderer:
             auto_reload=False,
             cache_size=-1,
         )
-        env.filters.update(money=money, percent=percent, bold=bold, day=day)
+        locale = self.locale
+        env.filters.update(
+            money=lambda value: money(value, locale),
+            percent=lambda value: percent(value, locale),
+            day=lambda value: day(value, locale),
+            bold=bold,
+        )
         env.globals.update(
             kind_of=lambda qid: str((form_of(qid) or self.flow)[qid].kind),
             question_text=lambda qid, answers: self._question(env, qid, answers),
@@ -122,31 +148,69 @@ class Renderer:
         person = _person(env, answers.get("for_whom"))
         return template.make_module({"answers": answers, "p": person})
 
+    def speaking(self, language: str | None) -> Renderer:
+        """The renderer of `language` (this one for None)."""
+        if language is None or language == self.locale:
+            return self
+        if language not in self._languages:
+            other = Renderer(self.flow, self.templates_dir, language)
+            other._languages = self._languages
+            self._languages[language] = other
+        return self._languages[language]
+
     def render(self, reply: Reply, markup: Markup_) -> Rendered:
-        """The text and keyboard of one reply."""
-        text = self.message(reply.template, markup, about=reply.about, **reply.context)
-        return Rendered(text, self.keyboard(reply.buttons, reply.about))
+        """The text and keyboard of one reply, in its language."""
+        renderer = self.speaking(reply.language)
+        text = renderer.message(reply.template, markup, about=reply.about, **reply.context)
+        return Rendered(text, renderer.keyboard(reply.buttons, reply.about))
 
     def message(
-        self, template: str, markup: Markup_, *, about: str | None = None, **context: Any
+        self,
+        template: str,
+        markup: Markup_,
+        *,
+        about: str | None = None,
+        speaking: str | None = None,
+        **context: Any,
     ) -> str:
-        """A message, worded for whom its case is `about` (`p`: templates/_person.j2)."""
+        """A message, worded for whom its case is `about` (`p`: templates/_person.j2), in the
+        language `speaking` (this renderer's for None)."""
+        if speaking is not None and speaking != self.locale:
+            return self.speaking(speaking).message(template, markup, about=about, **context)
         env = self.html if markup == "html" else self.text
         person = _person(env, about)
+        if self.locale != DEFAULT_LOCALE:
+            context["english"] = self._english(markup, about)
         return env.get_template(f"{template}.j2").render(**context, p=person).strip()
 
+    def _english(self, markup: Markup_, about: str | None) -> Callable[..., Any]:
+        """For a translation that shows its English original beside it (the phone card, for a
+        representative who speaks only English): an English template's module."""
+        english = self.speaking(DEFAULT_LOCALE)
+        env = english.html if markup == "html" else english.text
+
+        def module(name: str, **context: Any) -> Any:
+            return env.get_template(name).make_module({**context, "p": _person(env, about)})
+
+        return module
+
     def attachments(self, reply: Reply) -> list[File]:
-        """Each document a reply carries, made."""
-        return [self.file(attachment) for attachment in reply.attachments]
+        """Each document a reply carries, made in its language."""
+        renderer = self.speaking(reply.language)
+        return [renderer.file(attachment) for attachment in reply.attachments]
 
     def file(self, attachment: Attachment) -> File:
         """A document made: the text ones with the plain-text templates, a PDF laid out from
-        the same text (bot/pdf.py), a chart drawn with its template's words (bot/chart.py)."""
+        the same text (bot/pdf.py), a chart drawn with its template's words (bot/chart.py).
+        A letter to the insurer is English whatever the user's language."""
         document = DOCUMENTS[attachment.document]
+        if document.template in ENGLISH_ONLY and self.locale != DEFAULT_LOCALE:
+            return self.speaking(DEFAULT_LOCALE).file(attachment)
         if document.media_type == PNG:
             template = self.text.get_template(f"{document.template}.j2")
             words = template.make_module({"p": _person(self.text, attachment.about)})
-            content = draw(attachment.context["chart"], words, money)
+            locale = self.locale
+            content = draw(attachment.context["chart"], words, lambda v: money(v, locale))
             return File(attachment.document, document.filename, PNG, content)
         text = self.message(document.template, "text", about=attachment.about, **attachment.context)
         text += "\n"
@@ -169,15 +233,23 @@ class Renderer:
             return str(getattr(question, "unknown", None) or labels.unknown()).strip()
         return str(getattr(labels, button.label)(**button.args)).strip()
 
-    def choice_words(self, question_id: str) -> dict[str, list[str]]:
+    def choice_words(self, question_id: str, language: str | None = None) -> dict[str, list[str]]:
         """What a user may type for each option of a choice question: its id, its label and
-        the other words its template lists (`also`); see bot/choosing.py."""
+        the other words its template lists (`also`); see bot/choosing.py. In a language other
+        than English, its words and the English ones (a Spanish speaker may type "PPO" or
+        "yes")."""
+        if language is not None and language != self.locale:
+            return self.speaking(language).choice_words(question_id)
         question = self._labels_of(question_id)
         also = getattr(question, "also", None) or {}
-        return {
+        words = {
             choice: [choice, str(label).strip(), *also.get(choice, ())]
             for choice, label in question.choices.items()
         }
+        if self.locale == DEFAULT_LOCALE:
+            return words
+        english = self.speaking(DEFAULT_LOCALE).choice_words(question_id)
+        return {choice: [*said, *english.get(choice, ())] for choice, said in words.items()}
 
     def _labels_of(self, question_id: str, about: str | None = None) -> Any:
         """A question's module for its labels (which depend on no answer but whom the case is

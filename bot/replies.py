@@ -34,6 +34,9 @@ class Reply:
     about: str | None = None
     """Whom the case it speaks of is about, "self" or "other" (bot/flow.py): the templates'
     "your insurer" or "their insurer". None: the user's (a notice about no case)."""
+    language: str | None = None
+    """The user's language ("en", "es": bot/translations.py), its documents' too; None: the
+    renderer's own."""
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,7 @@ def test_the_welcome_begins_for_the_user_or_for_someone_they_help():
     assert [RENDERER.label(b) for b in welcome.buttons] == [
         "Let's begin",
         "Begin for someone I help",
+        "Español",
     ]
     chat.tap("begin")
     assert chat.answers() == {"for_whom": "self"} and chat.asking == "treatment"

@@ -80,7 +80,9 @@ def test_welcome_for_a_new_user_offers_to_begin():
     chat = Chat()
     (reply,) = chat.send(Start())
     assert reply.template == "welcome"
-    assert [b.label for b in reply.buttons] == ["begin", "begin_other"]
+    assert [b.label for b in reply.buttons] == ["begin", "begin_other", "language"]
+    assert reply.buttons[-1].args == {"code": "es"}  # Spanish, one tap from the first screen
+    assert reply.language == "en"
     assert not chat.changed
 
 
@@ -885,10 +887,15 @@ def test_reminders_are_listed_cancelled_and_delivered_once_when_due():
     assert again.replies == []
 
 
-def test_every_command_has_a_menu_description_and_every_description_a_command():
+@pytest.mark.parametrize(("language", "its_own"), [("en", "language"), ("es", "idioma")])
+def test_every_command_has_a_menu_description_and_every_description_a_command(
+    language: str, its_own: str
+):
     from bot.render import Renderer
 
-    assert [name for name, _ in Renderer().commands()] == list(COMMANDS)
+    menu = [name for name, _ in Renderer().speaking(language).commands()]
+    # /language and /idioma both work; each menu lists its own language's.
+    assert menu == [name for name in COMMANDS if name not in {"language", "idioma"} - {its_own}]
 
 
 # -- a typed answer sent again --------------------------------------------------------------------

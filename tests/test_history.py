@@ -183,6 +183,9 @@ def test_end_in_the_start_month_is_not_before_the_start():
         ("4-2025", "2025-04"),
         ("04.2025", "2025-04"),
         ("april of 2025", "2025-04"),
+        ("marzo de 2025", "2025-03"),  # Spanish
+        ("dic 2024", "2024-12"),
+        ("setiembre 2025", "2025-09"),
     ],
 )
 def test_parse_month(text, parsed):
@@ -205,7 +208,7 @@ def test_parse_month(text, parsed):
         "14/3/2026",
         "2/29/2025",
         "ma 2026",
-        "marz 2026",
+        "marx 2026",
         "march",
         "march 2026 or april",
         "3/2026/1",

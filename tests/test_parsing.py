@@ -829,3 +829,47 @@ def test_yes_no_and_not_knowing_in_spanish(raw, expected):
 def test_spanish_that_is_no_figure_is_refused(raw):
     with pytest.raises(ParseError):
         parse_money(raw)
+
+
+# -- dates, English and Spanish ---------------------------------------------------------------
+
+DECEMBER_7 = date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("typed", "day_first", "meant"),
+    [
+        ("11/26/2026", False, date(2026, 11, 26)),
+        ("05/06", False, date(2026, 5, 6)),  # English: the US order
+        ("26/11/2026", True, date(2026, 11, 26)),  # Spanish: day first
+        ("11/26/2026", True, date(2026, 11, 26)),  # only one order makes a date
+        ("06/06", True, date(2026, 6, 6)),  # the same either way
+        ("11/12", True, date(2026, 11, 12)),  # December 11 has not happened yet
+        ("5 de junio", True, date(2026, 6, 5)),
+        ("5 de junio de 2025", True, date(2025, 6, 5)),
+        ("26 nov 2026", True, date(2026, 11, 26)),  # as the bot writes it back
+        ("1 de setiembre", True, date(2026, 9, 1)),
+        ("June 5, 2025", False, date(2025, 6, 5)),
+        ("Nov 26", False, date(2026, 11, 26)),
+        ("hoy", True, DECEMBER_7),
+        ("ayer", True, DECEMBER_7 - timedelta(days=1)),
+        ("Ayer.", True, DECEMBER_7 - timedelta(days=1)),
+        ("2026-03-04", True, date(2026, 3, 4)),
+    ],
+)
+def test_dates_typed_the_english_or_the_spanish_way(typed, day_first, meant):
+    assert parse_date(typed, today=DECEMBER_7, day_first=day_first) == meant
+
+
+def test_a_date_that_could_be_either_way_round_is_asked():
+    with pytest.raises(ParseError) as raised:
+        parse_date("05/06", today=DECEMBER_7, day_first=True)
+    assert raised.value.code == "which_date"
+    assert raised.value.details == {"first": "2026-06-05", "second": "2026-05-06"}
+
+
+@pytest.mark.parametrize("typed", ["31/02", "5 de juno", "mayo", "32 de enero", "13/13/2026"])
+def test_what_is_not_a_date_is_refused(typed):
+    with pytest.raises(ParseError) as raised:
+        parse_date(typed, today=DECEMBER_7, day_first=True)
+    assert raised.value.code == "not_a_date"

@@ -44,6 +44,8 @@ from bot.engine import (
     HistoryButton,
     HistoryCommand,
     Keep,
+    Language,
+    LanguageButton,
     Letter,
     LogCall,
     Menu,
@@ -61,6 +63,7 @@ from bot.engine import (
 )
 from bot.events import LETTER_KINDS
 from bot.flow import UNKNOWN, Flow, Kind, Question
+from bot.languages import LANGUAGES
 from bot.render import TEMPLATES_DIR, Renderer, money, percent, split_message
 from tests.support.flow_answers import answer_for
 from tests.support.telegram_standin import (
@@ -151,14 +154,16 @@ def tap(question: str, value: str = UNKNOWN) -> Press:
 class Chat:
     """One person's conversation with the real engine, keeping every reply."""
 
-    def __init__(self) -> None:
+    def __init__(self, language: str | None = None) -> None:
         self.case = Case()
         self.replies: list[Reply] = []
         self.last: list[Reply] = []
+        self.language = language
+        """The language of the user's app (Telegram's language_code)."""
 
     def send(self, event: Event, now: datetime = NOW) -> list[Reply]:
         """Apply one event and return its replies."""
-        outcome = handle(FLOW, self.case, event, now, RENDERER.choice_words)
+        outcome = handle(FLOW, self.case, event, now, RENDERER.choice_words, self.language)
         self.case = outcome.case
         self.last = outcome.replies
         self.replies.extend(outcome.replies)
@@ -599,6 +604,34 @@ def cases_chat(names: dict[str, str]) -> Chat:
     return chat
 
 
+def spanish_chat() -> Chat:
+    """A user whose app is in Spanish: the language switched both ways, the Spanish words
+    for the options, dates typed day first (and asked which, when either order is a date)."""
+    chat = Chat(language="es-MX")
+    chat.send(Start())
+    assert chat.last[-1].language == "es"
+    chat.send(Language())  # the choice, before anything is answered
+    chat.send(LanguageButton("en"))
+    chat.send(LanguageButton("es"))
+    chat.send(Menu("begin"))
+    chat.answer("treatment", tap("treatment", "spravato"))
+    chat.answer("insurer", "Aetna")
+    chat.answer("plan_type", "otro")
+    chat.send(LogCall())
+    chat.answer("call_party", tap("call_party", "insurer"))
+    chat.answer("call_date", "02/01", "1 de febrero")  # January 2 or February 1: asked
+    chat.answer("call_rep", tap("call_rep"))
+    chat.answer("call_reference", tap("call_reference"))
+    chat.send(Menu("calldone"))
+    chat.answer("pa_status", tap("pa_status", "pending"))
+    chat.answer("pa_number", tap("pa_number"))
+    chat.answer("call_note", tap("call_note"))
+    chat.send(Language())
+    chat.send(LanguageButton("es"))  # where the user was, in Spanish
+    assert chat.case.calls[-1]["date"] == "2025-02-01"
+    return chat
+
+
 @pytest.fixture(scope="module")
 def chats() -> dict[str, Chat]:
     """Whole conversations covering every branch of the flow."""
@@ -621,13 +654,20 @@ def chats() -> dict[str, Chat]:
         "cases": cases_chat(BENIGN),
         "nasty cases": cases_chat(NASTY),
         "longest cases": cases_chat(LONGEST),
+        "spanish": spanish_chat(),
     }
 
 
+@pytest.fixture(scope="module", params=LANGUAGES)
+def language(request: pytest.FixtureRequest) -> str:
+    """Each language the bot speaks: every reply is rendered in each."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def replies(chats: dict[str, Chat]) -> list[Reply]:
-    """Every reply of every conversation."""
-    return [reply for chat in chats.values() for reply in chat.replies]
+def replies(chats: dict[str, Chat], language: str) -> list[Reply]:
+    """Every reply of every conversation, in `language`."""
+    return [replace(reply, language=language) for chat in chats.values() for reply in chat.replies]
 
 
 def html_of(reply: Reply) -> str:
@@ -640,9 +680,9 @@ def text_of(reply: Reply) -> str:
     return RENDERER.render(reply, "text").text
 
 
-def channel_messages(markup: str) -> dict[str, str]:
+def channel_messages(markup: str, language: str = "en") -> dict[str, str]:
     """The messages the channels render themselves, by template name."""
-    return {name: RENDERER.message(name, markup) for name in CHANNEL_MESSAGES}
+    return {name: RENDERER.message(name, markup, speaking=language) for name in CHANNEL_MESSAGES}
 
 
 def visible(html: str) -> str:
@@ -682,12 +722,12 @@ def test_every_caption_of_a_file_or_a_picture_fits_telegrams_limit(replies: list
     assert captions and all(utf16(text) <= MAX_CAPTION_LENGTH for text in captions)
 
 
-def test_every_reply_renders_in_both_markups(replies: list[Reply]) -> None:
+def test_every_reply_renders_in_both_markups(replies: list[Reply], language: str) -> None:
     for reply in replies:
         for markup in MARKUPS:
             assert RENDERER.render(reply, markup).text.strip(), (reply, markup)
     for markup in MARKUPS:
-        for name, text in channel_messages(markup).items():
+        for name, text in channel_messages(markup, language).items():
             assert text.strip(), (name, markup)
 
 
@@ -767,11 +807,11 @@ def check_telegram_html(html: str, where: object) -> None:
     assert 0 < utf16(shown.strip()) <= MAX_TEXT_LENGTH, (where, utf16(shown))
 
 
-def test_every_reply_is_valid_telegram_html(replies: list[Reply]) -> None:
+def test_every_reply_is_valid_telegram_html(replies: list[Reply], language: str) -> None:
     for reply in replies:
         for part in split_message(html_of(reply)):  # as the Telegram channel sends it
             check_telegram_html(part, reply)
-    for name, html in channel_messages("html").items():
+    for name, html in channel_messages("html", language).items():
         check_telegram_html(html, name)
 
 
@@ -840,6 +880,79 @@ def test_plain_text_has_no_markup(chats: dict[str, Chat]) -> None:
 def test_html_and_text_say_the_same(replies: list[Reply]) -> None:
     for reply in replies:
         assert visible(html_of(reply)) == text_of(reply), reply
+
+
+# -- languages ----------------------------------------------------------------------------------
+
+WORD_RE = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+NAMES = {
+    *BENIGN.values(),
+    NASTY_NAME,
+    "Second",
+    "Aetna",
+    "150 mg a day",
+    "Crisis Text Line",
+    "to fill in",
+}
+"""What the conversations type, names, and the letters' "[to fill in: ...]" (the letters are
+English): they stay as they are in any language."""
+ENGLISH_BY_DESIGN = re.compile(
+    r"^.*(?:\(In English:|\(English:|Spanish, please).*$|Fuente: .*$", re.MULTILINE
+)
+"""The phone card's English lines, for a representative who speaks only English, and the
+sources a payer's criteria cite, by their own titles."""
+HEARD_IN_ENGLISH = re.compile(r"\([^()]{1,40}\)")
+"""An English term in brackets, as the user will hear it on the phone: "(member ID card)"."""
+
+
+def phrases(text: str) -> set[tuple[str, ...]]:
+    """Every three words in a row with one in lower case, in lower case (proper names, in
+    capitals, and names typed by the user left out)."""
+    for name in NAMES:
+        text = text.replace(name, " | ")
+    found: set[tuple[str, ...]] = set()
+    for line in text.split("\n"):
+        for piece in re.split(r"[^A-Za-z' ]+", line):
+            words = WORD_RE.findall(piece)
+            for three in zip(words, words[1:], words[2:], strict=False):
+                if any(word.islower() for word in three):
+                    found.add(tuple(word.lower() for word in three))
+    return found
+
+
+def test_every_reply_and_label_is_said_in_spanish(chats: dict[str, Chat]) -> None:
+    """A template missing from templates/es/, or a sentence left in English, would show the
+    same three words in a row in both languages: here that fails."""
+    for chat in chats.values():
+        for reply in chat.replies:
+            said = {
+                language: RENDERER.render(replace(reply, language=language), "text")
+                for language in LANGUAGES
+            }
+            english, spanish = said["en"], said["es"]
+            spoken = HEARD_IN_ENGLISH.sub("", ENGLISH_BY_DESIGN.sub("", spanish.text))
+            left = phrases(english.text) & phrases(spoken)
+            assert not left, (reply.template, sorted(left)[:5], spanish.text)
+            for (en, _), (es, _) in zip(
+                (b for row in english.keyboard for b in row),
+                (b for row in spanish.keyboard for b in row),
+                strict=True,
+            ):
+                assert not phrases(en) & phrases(es), (reply.template, en, es)
+
+
+def test_a_spanish_user_is_answered_in_spanish_from_the_first_message(
+    chats: dict[str, Chat],
+) -> None:
+    chat = chats["spanish"]
+    assert {reply.language for reply in chat.replies} == {"es", "en"}
+    switched = chat.replies.index(next(r for r in chat.replies if r.language == "en"))
+    assert all(r.language == "es" for r in chat.replies[:switched])
+    which = next(
+        r for r in chat.of("question") if (r.context["error"] or {}).get("code") == "which_date"
+    )
+    shown = text_of(which)
+    assert "2 ene 2025" in shown and "1 feb 2025" in shown
 
 
 # -- buttons ------------------------------------------------------------------------------------

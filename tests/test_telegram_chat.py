@@ -317,7 +317,9 @@ def test_answers_then_a_change_is_one_short_message(bot):
 def test_the_command_menu_lists_the_commands(bot):
     run(bot.channel.post_init(bot.app))
     names = [command["command"] for command in bot.fake.commands]
-    assert names == list(COMMANDS)
+    assert names == [name for name in COMMANDS if name != "idioma"]
+    spanish = [command["command"] for command in bot.fake.commands_for("es")]
+    assert spanish == [name for name in COMMANDS if name != "language"]
 
 
 def test_record_on_disk_is_json_with_the_update_id(bot, tmp_path):

@@ -52,6 +52,7 @@ from bot.engine import (
     command,
     decode,
 )
+from bot.languages import ENGLISH, LANGUAGES, from_telegram
 from bot.reminders import due_at
 from bot.render import Keyboard, Renderer, split_message
 
@@ -120,8 +121,13 @@ class TelegramChannel:
         queue the updates a previous run kept and never handled (before any new one)."""
         if self.inbox is not None:
             await self.inbox.replay(app.bot)
-        commands = [BotCommand(name, text) for name, text in self.renderer.commands()]
-        await app.bot.set_my_commands(commands)
+        # The menu in English for everyone, and in Spanish for apps set to Spanish.
+        for language in LANGUAGES:
+            menu = self.renderer.speaking(language).commands()
+            commands = [BotCommand(name, text) for name, text in menu]
+            await app.bot.set_my_commands(
+                commands, language_code=None if language == ENGLISH else language
+            )
         index = self.conversation.reminder_index
         for key, days in index.items() if index is not None else ():
             self.schedule(key, days, fresh=True)
@@ -133,7 +139,10 @@ class TelegramChannel:
             return
         if chat.id not in self._groups_told and chat.type != ChatType.CHANNEL:
             self._groups_told.add(chat.id)
-            await chat.send_message(self.renderer.message("group_only", "html"), parse_mode="HTML")
+            user = update.effective_user
+            spoken = from_telegram(user.language_code if user else None)
+            text = self.renderer.message("group_only", "html", speaking=spoken)
+            await chat.send_message(text, parse_mode="HTML")
         raise ApplicationHandlerStop
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -164,8 +173,11 @@ class TelegramChannel:
 
     async def turn(self, update: Update, event: Event) -> None:
         """Apply one event for the user who sent the update, then send the replies."""
-        key = str(update.effective_user.id)
-        turn = await asyncio.to_thread(self.conversation.turn, key, event, update.update_id)
+        user = update.effective_user
+        key = str(user.id)
+        turn = await asyncio.to_thread(
+            self.conversation.turn, key, event, update.update_id, user.language_code
+        )
         if turn.replies:  # none for an update this process has answered already
             # A button pressed before a restart was answered then (its answer can only fail).
             await self.deliver(update, turn.replies, answer_press=not turn.repeated)

@@ -19,7 +19,8 @@ from typing import TextIO
 
 from bot.conversation import Conversation
 from bot.documents import DOCUMENTS
-from bot.engine import DeliverDue, Event, Reply, Start, Text, command, decode
+from bot.engine import DeliverDue, Event, LanguageButton, Reply, Start, Text, command, decode
+from bot.languages import from_telegram, known
 from bot.render import Renderer
 
 TERMINAL_USER = "terminal"
@@ -37,9 +38,15 @@ class TerminalChannel:
         stdout: TextIO = sys.stdout,
         key: str = TERMINAL_USER,
         downloads: Path | None = None,
+        language: str | None = None,
+        chosen: bool = False,
     ) -> None:
         self.conversation = conversation
         self.renderer = renderer
+        self.language = language
+        """The language asked for (`--lang`, else `LANG`), for a user who has not chosen one;
+        `chosen` (`--lang`): whatever they chose before."""
+        self.chosen = chosen
         self.stdin = stdin
         self.stdout = stdout
         self.key = key
@@ -50,7 +57,14 @@ class TerminalChannel:
 
     def run(self) -> None:
         """Converse until /quit or the end of input."""
-        self.say(self.renderer.message("terminal_help", "text"))
+        saved = self.conversation.case(self.key).language
+        if self.chosen and self.language != known(saved):
+            # Asked for on the command line: set as /language sets it (its notice is the
+            # welcome below).
+            self.conversation.handle(self.key, LanguageButton(known(self.language)))
+        else:
+            self.language = saved or from_telegram(self.language)
+        self.say(self.renderer.message("terminal_help", "text", speaking=self.language))
         self.turn(DeliverDue())  # reminders that fell due since the last time
         self.turn(Start())
         while True:
@@ -61,7 +75,7 @@ class TerminalChannel:
             if not line or line.strip().lower() in QUIT:
                 break
             self.turn(self.event(line.rstrip("\r\n")))
-        self.say(self.renderer.message("terminal_bye", "text"))
+        self.say(self.renderer.message("terminal_bye", "text", speaking=self.language))
 
     def event(self, line: str) -> Event:
         """The event a typed line stands for."""
@@ -73,7 +87,9 @@ class TerminalChannel:
         return Text(line)
 
     def turn(self, event: Event) -> None:
-        self.show(self.conversation.handle(self.key, event))
+        replies = self.conversation.handle(self.key, event, language=self.language)
+        self.language = next((r.language for r in replies if r.language), self.language)
+        self.show(replies)
 
     def show(self, replies: list[Reply]) -> None:
         """Print replies; the buttons of the last one that has any become the options."""
@@ -89,6 +105,7 @@ class TerminalChannel:
                         self.renderer.message(
                             "terminal_saved",
                             "text",
+                            speaking=self.language,
                             document=file.document,
                             path=path,
                             earlier=earlier,
@@ -116,7 +133,11 @@ class TerminalChannel:
                 path.unlink()
                 removed.append(str(path))
         if removed:
-            self.say(self.renderer.message("terminal_removed", "text", paths=removed))
+            self.say(
+                self.renderer.message(
+                    "terminal_removed", "text", speaking=self.language, paths=removed
+                )
+            )
 
     def say(self, text: str) -> None:
         self.stdout.write(text + "\n\n")

@@ -1067,8 +1067,18 @@ class FakeTelegram:
     @property
     def commands(self) -> list[dict[str, Any]]:
         """The command list set for the default scope and language."""
+        return self.commands_for("")
+
+    def commands_for(self, language_code: str) -> list[dict[str, Any]]:
+        """The command list set for the default scope and users whose app is in a language."""
         with self._cond:
-            return copy.deepcopy(self._commands.get(_commands_key({}), []))
+            key = _commands_key({"language_code": language_code})
+            return copy.deepcopy(self._commands.get(key, []))
+
+    def set_language(self, user_id: int, language_code: str) -> None:
+        """The language the user's Telegram app is set to (sent as `from.language_code`)."""
+        with self._cond:
+            self._user(user_id, "Test")["language_code"] = language_code
 
     def history(self, chat_id: int) -> list[dict[str, Any]]:
         """All messages in the chat, the user's and the bot's, oldest first."""
