@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Settings
+from bot.languages import LANGUAGES
 from bot.logs import REDACTED
 from bot.render import Renderer
 from bot.store import DIR_MODE, AtomicJSONStorage
+from bot.translations import NAMES, problems, to_translate
 
 TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{8,}")
 
@@ -25,6 +27,7 @@ def run(settings: Settings, renderer: Renderer, out: TextIO = sys.stdout) -> int
         *_configuration(settings),
         _data_dir(settings.data_dir),
         _templates(renderer),
+        *_translations(renderer),
     ]
     if settings.token:
         results.append(_telegram(settings))
@@ -81,6 +84,19 @@ def _templates(renderer: Renderer) -> tuple[bool, str, dict[str, Any]]:
     except Exception as error:  # any template error makes the bot unusable: report it
         return False, "templates_broken", {"reason": str(error)}
     return True, "templates", {"count": len(names)}
+
+
+def _translations(renderer: Renderer) -> list[tuple[bool, str, dict[str, Any]]]:
+    """Each other language: every template translated, with the English logic."""
+    found = []
+    for language in LANGUAGES[1:]:
+        wrong = problems(renderer.templates_dir, language)
+        details = {"language": NAMES[language], "count": len(to_translate(renderer.templates_dir))}
+        if wrong:
+            shown = [f"{p.template} ({p.kind})" for p in wrong[:5]]
+            details |= {"problems": len(wrong), "first": ", ".join(shown)}
+        found.append((not wrong, "translations", details))
+    return found
 
 
 def _telegram(settings: Settings) -> tuple[bool, str, dict[str, Any]]:

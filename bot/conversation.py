@@ -19,7 +19,7 @@ from bot import caseload, engine
 from bot.case import MalformedCase
 from bot.engine import Case, Event, Reply
 from bot.flow import Flow
-from bot.languages import from_telegram
+from bot.languages import from_telegram, known
 from bot.store import CorruptRecordError, ReminderIndex, Store
 
 SCHEMA = 2
@@ -48,6 +48,9 @@ class Turn:
     """Nothing could be applied (a storage fault, a bug): a redelivery may try again."""
     repeated: bool = False
     """The update was applied before (a redelivery): the replies show where the user is."""
+    language: str | None = None
+    """The user's language, if this turn changed it ("" once their data is erased): the
+    channel's command menu for them follows it."""
 
 
 class Conversation:
@@ -188,7 +191,8 @@ class Conversation:
             except OSError as error:  # the answer is saved: only the index is behind
                 log.error("the reminder index could not be updated for %s: %s", key, error)
         replies = [with_record(reply, record) for reply in outcome.replies]
-        return Turn(replies, days if changed else None)
+        language = _language_change(before, outcome)
+        return Turn(replies, days if changed else None, language=language)
 
     def case(self, key: str) -> Case:
         """The user's saved case (a new one if they have none)."""
@@ -223,6 +227,14 @@ def _recent_updates(record: dict[str, Any]) -> list[int]:
     ):
         raise MalformedCase("recent_updates")
     return recent
+
+
+def _language_change(before: Case, outcome: engine.Outcome) -> str | None:
+    """The user's language if the turn changed it; "" if it erased a chosen one."""
+    if outcome.erase:
+        return "" if before.language is not None else None
+    after = outcome.case.language
+    return known(after) if after != before.language else None
 
 
 def _failed(event: Event, template: str, language: str | None) -> Turn:

@@ -142,6 +142,11 @@ def asked(fake: FakeTelegram) -> str:
     return answers[0].split(":")[1]
 
 
+def menu_of(fake: FakeTelegram) -> list[str]:
+    """The commands of the user's chat's own menu."""
+    return [c["command"] for c in fake.commands_for(chat_id=USER) or []]
+
+
 def record(tmp_path: Path) -> dict:
     return json.loads((tmp_path / "data" / "users" / f"{USER}.json").read_text())["case"]["1"]
 
@@ -230,9 +235,12 @@ def test_a_whole_conversation_in_spanish_over_http(world, tmp_path):
     act(fake, "send", "/idioma", has_buttons)
     (english,) = act(fake, "press", "g::en", has_buttons)
     assert english.startswith("Done: I will speak English")
+    # The menu follows the chosen language in this chat, whatever the app's.
+    fake.wait_for(lambda f: "language" in menu_of(f), TIMEOUT)
     act(fake, "send", "/language", has_buttons)
     (back,) = act(fake, "press", "g::es", has_buttons)
     assert back == shown("language_set")
+    fake.wait_for(lambda f: "idioma" in menu_of(f), TIMEOUT)
 
     # The export holds the record, language included; the deletion asks first, in Spanish.
     documents = len(fake.documents)
@@ -248,6 +256,7 @@ def test_a_whole_conversation_in_spanish_over_http(world, tmp_path):
     act(fake, "press", yes)
     fake.wait_for(lambda f: not user_file.exists(), TIMEOUT)
     assert str(USER) not in index.read_text()
+    fake.wait_for(lambda f: f.commands_for(chat_id=USER) is None, TIMEOUT)  # menus as before
 
 
 def test_the_terminal_in_spanish(tmp_path):

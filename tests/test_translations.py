@@ -6,10 +6,15 @@ checks the templates themselves (bot/translations.py) and that the check can fai
 
 from __future__ import annotations
 
+import io
+import shutil
+
 import pytest
 from jinja2 import Environment
 
-from bot.render import TEMPLATES_DIR
+from bot import check_command
+from bot.config import Settings
+from bot.render import TEMPLATES_DIR, Renderer
 from bot.translations import ENGLISH_ONLY, logic_of, problems, to_translate
 
 ENV = Environment()
@@ -111,3 +116,17 @@ def test_a_missing_or_untranslated_template_is_found(tmp_path):
     ]
     (tmp_path / "es" / "b.j2").write_text("Good to see you again.")
     assert ("b", "untranslated") in [(p.template, p.kind) for p in problems(tmp_path, "es")]
+
+
+def test_the_check_command_reports_a_translation_missing_or_reworked(tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    (templates / "es" / "reminder_set.j2").unlink()
+    reworked = templates / "es" / "questions" / "sessions.j2"
+    reworked.write_text(reworked.read_text().replace("{% set short", "{% set shorter"))
+    out = io.StringIO()
+    settings = Settings(None, "http://127.0.0.1:9", tmp_path / "data", "INFO")
+    assert check_command.run(settings, Renderer(templates_dir=templates), out) == 1
+    line = next(line for line in out.getvalue().splitlines() if "Español" in line)
+    assert line.startswith("PROBLEM Español: 2 templates")
+    assert "questions/sessions (logic)" in line and "reminder_set (missing)" in line

@@ -120,6 +120,7 @@ def test_check_reports_each_part_and_fails_on_a_bad_token(tmp_path):
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Telegram answers getMe: @coverage_test_bot" in good.stdout
     assert "templates compile" in good.stdout and "mode 0o700" in good.stdout
+    assert "ok      Español: all" in good.stdout
     assert bad.returncode == 1
     assert "PROBLEM Telegram getMe failed" in bad.stdout
     assert "wrong-token" not in bad.stdout + bad.stderr

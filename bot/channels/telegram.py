@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
@@ -183,6 +184,19 @@ class TelegramChannel:
             await self.deliver(update, turn.replies, answer_press=not turn.repeated)
         if turn.reminder_days is not None:
             self.schedule(key, turn.reminder_days)
+        if turn.language is not None:
+            await self.menu_for(update.get_bot(), update.effective_chat.id, turn.language)
+
+    async def menu_for(self, bot: Bot, chat_id: int, language: str) -> None:
+        """The command menu in the user's chosen language, whatever their app's; the default
+        menus again once their data is erased ("")."""
+        scope = BotCommandScopeChat(chat_id)
+        if not language:
+            await _quietly(bot.delete_my_commands(scope=scope))
+            return
+        menu = self.renderer.speaking(language).commands()
+        commands = [BotCommand(name, text) for name, text in menu]
+        await _quietly(bot.set_my_commands(commands, scope=scope))
 
     async def deliver(
         self, update: Update, replies: list[Reply], *, answer_press: bool = True

@@ -481,6 +481,7 @@ class FakeTelegram:
             "setwebhook": self._set_webhook,
             "setmycommands": self._set_my_commands,
             "getmycommands": self._get_my_commands,
+            "deletemycommands": self._delete_my_commands,
             "sendmessage": self._send_message,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_message_reply_markup,
@@ -641,6 +642,10 @@ class FakeTelegram:
             if not 1 <= len(description) <= 256:
                 raise ApiError(400, "Bad Request: command description is empty or too long")
         self._commands[_commands_key(params)] = commands
+        return True
+
+    def _delete_my_commands(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> bool:
+        self._commands.pop(_commands_key(params), None)
         return True
 
     def _get_my_commands(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> list:
@@ -1067,13 +1072,19 @@ class FakeTelegram:
     @property
     def commands(self) -> list[dict[str, Any]]:
         """The command list set for the default scope and language."""
-        return self.commands_for("")
+        return self.commands_for() or []
 
-    def commands_for(self, language_code: str) -> list[dict[str, Any]]:
-        """The command list set for the default scope and users whose app is in a language."""
+    def commands_for(
+        self, language_code: str = "", chat_id: int | None = None
+    ) -> list[dict[str, Any]] | None:
+        """The command list set for users whose app is in a language (the default scope), or
+        for one chat (its own scope); None if none was set."""
+        scope = {"type": "chat", "chat_id": chat_id} if chat_id is not None else None
         with self._cond:
-            key = _commands_key({"language_code": language_code})
-            return copy.deepcopy(self._commands.get(key, []))
+            found = self._commands.get(
+                _commands_key({"language_code": language_code, "scope": scope})
+            )
+            return copy.deepcopy(found)
 
     def set_language(self, user_id: int, language_code: str) -> None:
         """The language the user's Telegram app is set to (sent as `from.language_code`)."""
@@ -1164,6 +1175,8 @@ def _update_type(update: dict[str, Any]) -> str:
 
 def _commands_key(params: dict[str, Any]) -> tuple[str, str]:
     scope = params.get("scope") or {"type": "default"}
+    if isinstance(scope, str):
+        scope = json.loads(scope)
     return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
 
 
