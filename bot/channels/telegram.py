@@ -167,8 +167,9 @@ class TelegramChannel:
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Take a button press; data we never sent gets the 'question closed' notice."""
         press = decode(update.callback_query.data or "")
-        if press is None:
-            await self.deliver(update, [Reply("closed", notice=True)])
+        if press is None:  # said in the language of the user's app: their record is not read
+            spoken = from_telegram(update.effective_user.language_code)
+            await self.deliver(update, [Reply("closed", notice=True, language=spoken)])
             return
         await self.turn(update, press)
 
