@@ -640,7 +640,7 @@ def test_a_relatives_three_cases_stay_apart(world, tmp_path):
     assert "Insurer: Humana" in answers and "Name: Mom" in answers
     # Mom's reminder falls due while the user works on their own case, the bot down.
     act(fake, user, "send", "/cases")
-    act(fake, user, "press", "Work on: Your own case")
+    act(fake, user, "press", "Work on: your own case")
 
     def moms(case: dict) -> dict:
         return next(c for c in case["others"] if c["number"] == 1)

@@ -712,7 +712,9 @@ def test_every_attachment_renders_as_plain_text(replies: list[Reply]) -> None:
             document = DOCUMENTS[attachment.document]
             if document.media_type != TEXT:
                 continue  # the export is JSON, and needs the stored record (test_conversation)
-            text = RENDERER.message(document.template, "text", **attachment.context)
+            text = RENDERER.message(
+                document.template, "text", speaking=reply.language, **attachment.context
+            )
             ours = text.replace(NASTY_NAME, "")  # a name typed with markup stays as typed
             assert text.strip() and "<b>" not in ours and "None" not in text, document.template
 
@@ -815,11 +817,13 @@ def test_every_reply_is_valid_telegram_html(replies: list[Reply], language: str)
         check_telegram_html(html, name)
 
 
-def test_longest_answers_fit_in_one_message(chats: dict[str, Chat]) -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_longest_answers_fit_in_one_message(chats: dict[str, Chat], language: str) -> None:
     chat = chats["longest"]
     lists = chat.of("summary") + chat.of("answers")
     network = [r for r in chat.of("question") if r.context["question"] == "network"]
     assert lists and network
+    lists, network = ([replace(r, language=language) for r in rs] for rs in (lists, network))
     for reply in lists:
         shown = visible(html_of(reply))
         assert shown.count(LONGEST_NAME) == 3
@@ -939,6 +943,42 @@ def test_every_reply_and_label_is_said_in_spanish(chats: dict[str, Chat]) -> Non
                 strict=True,
             ):
                 assert not phrases(en) & phrases(es), (reply.template, en, es)
+
+
+# The messages other tests render (in English), with a context of each kind, in Spanish too.
+ELSEWHERE_IN_SPANISH = [
+    ("resent_kept", {}),
+    ("disk_full", {}),
+    ("failed", {}),
+    ("storage_error", {}),
+    ("terminal_removed", {"paths": ["/home/ana/call-script.txt"]}),
+    ("appeal_written", {"path": "appeal-letter.pdf", "blanks": 3}),
+    *(
+        ("terminal_saved", {"document": document, "path": "/home/ana/file", "earlier": earlier})
+        for document in (
+            "export",
+            "estimate",
+            "chart",
+            "clinic_chart",
+            "letter_appeal",
+            "letter_appeal_text",
+            "callscript",
+        )
+        for earlier in ([], [Path("call-script.txt")], [Path("a.txt"), Path("b.txt")])
+    ),
+]
+
+
+@pytest.mark.parametrize(("template", "context"), ELSEWHERE_IN_SPANISH)
+def test_the_messages_rendered_elsewhere_are_said_in_spanish_too(
+    template: str, context: dict
+) -> None:
+    english = RENDERER.message(template, "text", **context)
+    spanish = RENDERER.message(template, "text", speaking="es", **context)
+    assert not phrases(english) & phrases(HEARD_IN_ENGLISH.sub("", spanish)), spanish
+    html = RENDERER.message(template, "html", speaking="es", **context)
+    check_telegram_html(html, template)
+    assert visible(html) == spanish
 
 
 def test_a_spanish_user_is_answered_in_spanish_from_the_first_message(
