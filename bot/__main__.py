@@ -22,6 +22,8 @@ import argparse
 import logging
 import os
 import sys
+import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -102,9 +104,13 @@ def main(argv: list[str] | None = None) -> int:
         print(message, file=sys.stderr)
         return 1
     store = UserStore(settings.data_dir)
-    removed = store.cleanup_temp_files(older_than=0)  # safe: no other process can be writing
-    if removed:
-        log.info("removed %d temporary files left by an interrupted write", removed)
+    # Leftovers of an interrupted write, looked for beside the start-up (a scan of every
+    # user's file): those made before now are a crashed write's (no other process can be
+    # writing), this process's own writes keep theirs.
+    cleanup = threading.Thread(
+        target=_remove_leftovers, args=(store, time.time()), name="leftovers", daemon=True
+    )
+    cleanup.start()
     conversation = Conversation(
         store,
         flow,
@@ -130,6 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     language = asked or os.environ.get("LC_ALL") or os.environ.get("LANG")
     TerminalChannel(conversation, renderer, language=language, chosen=asked is not None).run()
     return 0
+
+
+def _remove_leftovers(store: UserStore, before: float) -> None:
+    try:
+        removed = store.cleanup_temp_files(before=before)
+    except OSError as error:
+        log.error("temporary files could not be cleaned up: %s", error)
+        return
+    if removed:
+        log.info("removed %d temporary files left by an interrupted write", removed)
 
 
 if __name__ == "__main__":

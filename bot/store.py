@@ -361,20 +361,27 @@ class UserStore:
             if _KEY_RE.fullmatch(key):
                 yield key
 
-    def cleanup_temp_files(self, older_than: float = TEMP_MAX_AGE) -> int:
-        """Remove ``.*.tmp`` leftovers of crashed writes older than ``older_than`` seconds (so
-        that a write in progress keeps its file); return how many were removed.
+    def cleanup_temp_files(
+        self, older_than: float = TEMP_MAX_AGE, *, before: float | None = None
+    ) -> int:
+        """Remove ``.*.tmp`` leftovers of crashed writes older than ``older_than`` seconds, or
+        made ``before`` a time (so that a write in progress keeps its file); return how many
+        were removed.
 
-        The bot calls it at start-up with 0, holding the data directory's lock: no write of
-        another process can be in progress then."""
+        The bot runs it beside its start-up with `before` the moment it started, holding the
+        data directory's lock: every older temporary file is a crashed write's, and its own
+        writes keep theirs; it scans the whole users directory, so start-up does not wait."""
         removed = 0
-        oldest = time.time() - older_than
+        oldest = before if before is not None else time.time() - older_than
         for entry in self._scan():
             if (
                 entry.name.startswith(".")
                 and entry.name.endswith(TEMP_SUFFIX)
                 and not entry.is_dir(follow_symlinks=False)
-                and (older_than <= 0 or entry.stat(follow_symlinks=False).st_mtime < oldest)
+                and (
+                    (older_than <= 0 and before is None)
+                    or entry.stat(follow_symlinks=False).st_mtime < oldest
+                )
             ):
                 removed += self._unlink_quietly(entry.path)
         if removed:

@@ -7,6 +7,9 @@ Usage:
     python scripts/bench.py --sizes 100,5000 --conversations 200 --concurrency 16
     python scripts/bench.py --table              the table on stdout instead of the JSON
     python scripts/bench.py --data-dir DIR       pre-fill under DIR (kept) instead of a temp dir
+    python scripts/bench.py --sizes 1000000 --parts startup,backup
+                                                 only some parts (workload, startup, backup,
+                                                 naive): the million-user point
     python scripts/bench.py --profile 100000     the conversation workload at N=100000 under
                                                  cProfile (main thread and every worker thread):
                                                  the top 25 functions by cumulative time, the
@@ -43,6 +46,9 @@ it, one in 100 with a reminder in ``reminders.json``), and a few are checked wit
   tests/support/telegram_standin.py's ``StandInServer`` on 127.0.0.1, BOT_DATA_DIR the pre-filled
   directory) is timed from its launch to its first getUpdates call (median of ``--startup-runs``),
   then stopped; its own VmHWM at that moment is reported too.
+* backup and restore: ``scripts/backup.py --out`` of the pre-filled directory, then
+  ``--restore`` of that archive into an empty directory, each a process of its own, timed, with
+  its peak RSS (its VmHWM, read as it runs); the restore must report every file restored.
 * the naive baseline (``--naive N``): ONE shared TinyDB file with its default ``JSONStorage``,
   pre-filled with N documents (one per user, the same records), and the same answers saved with
   ``table.update`` on it: up to ``--naive-writes`` writes, fewer if ``--naive-budget`` seconds
@@ -60,8 +66,9 @@ Output (stdout, JSON):
 Targets are reported, never asserted: per-update cost (ms per update, from updates/s) at the
 largest size within 1.5x of the smallest; updates/s at least half the raw fsync limit; at least
 100x the naive baseline's writes/s at the largest size; start-up under 1.5 s and peak RSS under
-150 MB at the largest size. Exit status 0 unless a run failed (a conversation did not finish, an
-error was logged, a subprocess died).
+150 MB at the largest size; backup and restore each under 100 MB of peak RSS at the largest size.
+A target whose part was not run (``--parts``) is left out. Exit status 0 unless a run failed (a
+conversation did not finish, an error was logged, a subprocess died).
 """
 
 from __future__ import annotations
@@ -77,6 +84,7 @@ import logging
 import os
 import pstats
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -113,7 +121,10 @@ TARGETS = {
     "speedup_vs_naive": 100.0,
     "startup_s": 1.5,
     "peak_rss_mb": 150.0,
+    "backup_peak_rss_mb": 100.0,
+    "restore_peak_rss_mb": 100.0,
 }
+PARTS = ("workload", "startup", "backup", "naive")
 HOT_PATH = (
     r"/bot/|telegram/|tinydb/|jinja2/|markupsafe/|json/|posixpath|pathlib"
     r"|\{built-in method (posix|_json)"
@@ -957,6 +968,60 @@ def measure_startup(data_dir: Path, runs: int) -> dict[str, Any]:
     }
 
 
+def _timed_process(argv: list[str]) -> tuple[float, float, str]:
+    """Run a process to its end: seconds, its peak RSS in MB, its stdout.
+
+    The peak is the process's own VmHWM, read every 20 ms while it runs (it only grows):
+    ``ru_maxrss`` from ``wait4`` would count this parent's size at the fork, which Linux
+    carries over the exec."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=err, cwd=ROOT)
+        peak = 0.0
+        while process.poll() is None:
+            reading = peak_rss_mb(process.pid)
+            peak = max(peak, reading) if reading == reading else peak  # NaN once it has exited
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            raise RuntimeError(f"{argv} failed: {err.read().decode()[-2000:]}")
+        return seconds, peak, out.read().decode()
+
+
+def measure_backup(data_dir: Path, root: Path, n: int) -> dict[str, Any]:
+    """scripts/backup.py: a backup of the pre-filled directory, then its restore into an
+    empty one; seconds and peak RSS of each, the archive's size."""
+    script = str(ROOT / "scripts" / "backup.py")
+    archive = root / f"backup-{n}.tar.gz"
+    restored = root / f"restored-{n}"
+    try:
+        backup_s, backup_rss, said = _timed_process(
+            [sys.executable, script, "--data-dir", str(data_dir), "--out", str(archive)]
+        )
+        # The pre-filled users, and those the workload added.
+        users = int(re.match(r"backup: (\d+) users, 0 corrupt", said)[1])  # type: ignore[index]
+        if users < n:
+            raise RuntimeError(f"the backup of {n} users said: {said}")
+        archive_mb = archive.stat().st_size / 1e6
+        restore_s, restore_rss, said = _timed_process(
+            [sys.executable, script, "--restore", str(archive), "--data-dir", str(restored)]
+        )
+        if f"restore: {users + 1} files restored" not in said:  # and reminders.json
+            raise RuntimeError(f"the restore of {users} users said: {said}")
+    finally:
+        archive.unlink(missing_ok=True)
+        shutil.rmtree(restored, ignore_errors=True)
+    return {
+        "backup_s": backup_s,
+        "backup_peak_rss_mb": backup_rss,
+        "archive_mb": archive_mb,
+        "restore_s": restore_s,
+        "restore_peak_rss_mb": restore_rss,
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # The parent: everything, per size
 
@@ -977,6 +1042,7 @@ def run_all(args: argparse.Namespace) -> int:
     """Every size, the references, the targets; JSON on stdout, the table on stderr."""
     started = time.perf_counter()
     sizes = [int(s) for s in args.sizes.split(",")]
+    parts = set(args.parts.split(","))
     root = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="bench-"))
     root.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
@@ -996,8 +1062,12 @@ def run_all(args: argparse.Namespace) -> int:
             say(f"N={n}: pre-filled in {filled['seconds']:.1f} s")
             # The disk's rate right beside each size's runs: shared disks drift.
             raw_samples.append(raw_fsync_rate(root / "raw", raw_size, args.raw_seconds / 2))
+            results[str(n)] = {
+                "prefill_s": filled["seconds"],
+                "mean_user_file_bytes": filled["mean_file_bytes"],
+            }
             runs = []
-            for repeat in range(args.repeats):
+            for repeat in range(args.repeats if "workload" in parts else 0):
                 runs.append(
                     _child(
                         [
@@ -1017,48 +1087,68 @@ def run_all(args: argparse.Namespace) -> int:
                     )
                 )
                 say(f"N={n}: {runs[-1]['updates_per_second']:.0f} updates/s")
-            # The run with the median throughput speaks for the size; peak RSS is the largest.
-            work = sorted(runs, key=lambda run: run["updates_per_second"])[len(runs) // 2]
-            work["peak_rss_mb"] = max(run["peak_rss_mb"] for run in runs)
-            startup = measure_startup(data_dir, args.startup_runs)
-            say(f"N={n}: start-up {startup['startup_s']:.2f} s")
-            naive = _child(
-                [
-                    "--naive",
-                    str(n),
-                    "--data-dir",
-                    str(root / f"naive{n}"),
-                    "--seed",
-                    str(args.seed),
-                    "--naive-writes",
-                    str(args.naive_writes),
-                    "--naive-budget",
-                    str(args.naive_budget),
-                ]
-            )
-            say(f"N={n}: naive {naive['naive_writes_per_second']:.2f} writes/s")
-            results[str(n)] = {
-                **{k: work[k] for k in ("updates_per_second", "p50_ms", "p99_ms", "peak_rss_mb")},
-                **{k: startup[k] for k in ("startup_s",)},
-                "naive_writes_per_second": naive["naive_writes_per_second"],
-                "per_update_ms": work["per_update_ms"],
-                "cpu_ms_per_update": work["cpu_ms_per_update"],
-                "mean_ms": work["mean_ms"],
-                "updates_per_second_runs": [run["updates_per_second"] for run in runs],
-                "conversations": work["conversations"],
-                "returning_users": work["returning"],
-                "updates": work["updates"],
-                "reasked": work["reasked"],
-                "errors": work["errors"],
-                "unfinished": work["unfinished"],
-                "startup_runs_s": startup["startup_runs_s"],
-                "bot_rss_at_first_poll_mb": startup["bot_rss_at_first_poll_mb"],
-                "naive_writes_timed": naive["naive_writes_timed"],
-                "naive_seconds_per_write": naive["naive_seconds_per_write"],
-                "naive_file_mb": naive["naive_file_mb"],
-                "prefill_s": filled["seconds"],
-                "mean_user_file_bytes": filled["mean_file_bytes"],
-            }
+            if runs:
+                # The run with the median throughput speaks for the size; peak RSS the largest.
+                work = sorted(runs, key=lambda run: run["updates_per_second"])[len(runs) // 2]
+                work["peak_rss_mb"] = max(run["peak_rss_mb"] for run in runs)
+                results[str(n)] |= {
+                    **{
+                        k: work[k]
+                        for k in (
+                            "updates_per_second",
+                            "p50_ms",
+                            "p99_ms",
+                            "peak_rss_mb",
+                            "per_update_ms",
+                            "cpu_ms_per_update",
+                            "mean_ms",
+                            "conversations",
+                            "updates",
+                            "reasked",
+                            "errors",
+                            "unfinished",
+                        )
+                    },
+                    "updates_per_second_runs": [run["updates_per_second"] for run in runs],
+                    "returning_users": work["returning"],
+                }
+            if "startup" in parts:
+                startup = measure_startup(data_dir, args.startup_runs)
+                say(f"N={n}: start-up {startup['startup_s']:.2f} s")
+                results[str(n)] |= startup
+            if "backup" in parts:
+                backed_up = measure_backup(data_dir, root, n)
+                say(
+                    f"N={n}: backup {backed_up['backup_s']:.1f} s,"
+                    f" {backed_up['backup_peak_rss_mb']:.0f} MB; restore"
+                    f" {backed_up['restore_s']:.1f} s, {backed_up['restore_peak_rss_mb']:.0f} MB"
+                )
+                results[str(n)] |= backed_up
+            if "naive" in parts:
+                naive = _child(
+                    [
+                        "--naive",
+                        str(n),
+                        "--data-dir",
+                        str(root / f"naive{n}"),
+                        "--seed",
+                        str(args.seed),
+                        "--naive-writes",
+                        str(args.naive_writes),
+                        "--naive-budget",
+                        str(args.naive_budget),
+                    ]
+                )
+                say(f"N={n}: naive {naive['naive_writes_per_second']:.2f} writes/s")
+                results[str(n)] |= {
+                    k: naive[k]
+                    for k in (
+                        "naive_writes_per_second",
+                        "naive_writes_timed",
+                        "naive_seconds_per_write",
+                        "naive_file_mb",
+                    )
+                }
             for run in runs:
                 if run["errors"] or run["unfinished"]:
                     failed.append(
@@ -1083,6 +1173,7 @@ def run_all(args: argparse.Namespace) -> int:
             "repeats": args.repeats,
             "warmup": args.warmup,
             "seed": args.seed,
+            "parts": sorted(parts),
             "load_average_before": load_before,
             "load_average_after": os.getloadavg(),
             "network": "LeanTelegram: in-process BaseRequest, answered in the event loop",
@@ -1102,39 +1193,49 @@ def run_all(args: argparse.Namespace) -> int:
 
 
 def targets(results: dict[str, dict[str, Any]], raw: float) -> dict[str, dict[str, Any]]:
-    """The targets, each with its value at the largest size and whether it is met."""
+    """The targets, each with its value at the largest size and whether it is met (those whose
+    parts were not run are left out)."""
     sizes = sorted(results, key=int)
     small, large = results[sizes[0]], results[sizes[-1]]
-    scaling = large["per_update_ms"] / small["per_update_ms"]
-    fraction = large["updates_per_second"] / raw
-    speedup = large["updates_per_second"] / large["naive_writes_per_second"]
-    found = {
-        "per_update_cost_scaling": (
+    found: dict[str, tuple[str, float, bool]] = {}
+    if "per_update_ms" in large:
+        scaling = large["per_update_ms"] / small["per_update_ms"]
+        fraction = large["updates_per_second"] / raw
+        found["per_update_cost_scaling"] = (
             f"ms per update at N={sizes[-1]} <= 1.5 x at N={sizes[0]}",
             scaling,
             scaling <= TARGETS["per_update_cost_scaling"],
-        ),
-        "fraction_of_raw_fsync": (
+        )
+        found["fraction_of_raw_fsync"] = (
             f"updates/s at N={sizes[-1]} >= 0.5 x raw atomic fsync writes/s",
             fraction,
             fraction >= TARGETS["fraction_of_raw_fsync"],
-        ),
-        "speedup_vs_naive": (
-            f"updates/s >= 100 x naive shared-file writes/s at N={sizes[-1]}",
-            speedup,
-            speedup >= TARGETS["speedup_vs_naive"],
-        ),
-        "startup_s": (
-            f"start-up to first getUpdates < 1.5 s at N={sizes[-1]}",
-            large["startup_s"],
-            large["startup_s"] < TARGETS["startup_s"],
-        ),
-        "peak_rss_mb": (
+        )
+        found["peak_rss_mb"] = (
             f"peak RSS < 150 MB at N={sizes[-1]}",
             large["peak_rss_mb"],
             large["peak_rss_mb"] < TARGETS["peak_rss_mb"],
-        ),
-    }
+        )
+    if "per_update_ms" in large and "naive_writes_per_second" in large:
+        speedup = large["updates_per_second"] / large["naive_writes_per_second"]
+        found["speedup_vs_naive"] = (
+            f"updates/s >= 100 x naive shared-file writes/s at N={sizes[-1]}",
+            speedup,
+            speedup >= TARGETS["speedup_vs_naive"],
+        )
+    if "startup_s" in large:
+        found["startup_s"] = (
+            f"start-up to first getUpdates < 1.5 s at N={sizes[-1]}",
+            large["startup_s"],
+            large["startup_s"] < TARGETS["startup_s"],
+        )
+    for name in ("backup_peak_rss_mb", "restore_peak_rss_mb") if "backup_s" in large else ():
+        what = name.split("_")[0]
+        found[name] = (
+            f"{what} peak RSS < {TARGETS[name]:.0f} MB at N={sizes[-1]}",
+            large[name],
+            large[name] < TARGETS[name],
+        )
     return {
         name: {"target": target, "value": round(value, 3), "met": bool(met)}
         for name, (target, value, met) in found.items()
@@ -1144,21 +1245,44 @@ def targets(results: dict[str, dict[str, Any]], raw: float) -> dict[str, dict[st
 def render_table(report: dict[str, Any]) -> str:
     """The figures as a plain-text table."""
     columns = (
-        ("N", lambda n, r: f"{int(n):,}"),
-        ("updates/s", lambda n, r: f"{r['updates_per_second']:.0f}"),
-        ("ms/update", lambda n, r: f"{r['per_update_ms']:.2f}"),
-        ("cpu ms/upd", lambda n, r: f"{r['cpu_ms_per_update']:.2f}"),
-        ("p50 ms", lambda n, r: f"{r['p50_ms']:.1f}"),
-        ("p99 ms", lambda n, r: f"{r['p99_ms']:.1f}"),
-        ("peak RSS MB", lambda n, r: f"{r['peak_rss_mb']:.0f}"),
-        ("start-up s", lambda n, r: f"{r['startup_s']:.2f}"),
-        ("bot RSS MB", lambda n, r: f"{r['bot_rss_at_first_poll_mb']:.0f}"),
-        ("naive writes/s", lambda n, r: f"{r['naive_writes_per_second']:.2f}"),
-        ("speed-up", lambda n, r: f"{r['updates_per_second'] / r['naive_writes_per_second']:.0f}x"),
+        ("N", "", lambda r: ""),
+        ("updates/s", "updates_per_second", lambda r: f"{r['updates_per_second']:.0f}"),
+        ("ms/update", "per_update_ms", lambda r: f"{r['per_update_ms']:.2f}"),
+        ("cpu ms/upd", "cpu_ms_per_update", lambda r: f"{r['cpu_ms_per_update']:.2f}"),
+        ("p50 ms", "p50_ms", lambda r: f"{r['p50_ms']:.1f}"),
+        ("p99 ms", "p99_ms", lambda r: f"{r['p99_ms']:.1f}"),
+        ("peak RSS MB", "peak_rss_mb", lambda r: f"{r['peak_rss_mb']:.0f}"),
+        ("start-up s", "startup_s", lambda r: f"{r['startup_s']:.2f}"),
+        (
+            "bot RSS MB",
+            "bot_rss_at_first_poll_mb",
+            lambda r: f"{r['bot_rss_at_first_poll_mb']:.0f}",
+        ),
+        ("backup s", "backup_s", lambda r: f"{r['backup_s']:.1f}"),
+        ("backup MB", "backup_peak_rss_mb", lambda r: f"{r['backup_peak_rss_mb']:.0f}"),
+        ("restore s", "restore_s", lambda r: f"{r['restore_s']:.1f}"),
+        ("restore MB", "restore_peak_rss_mb", lambda r: f"{r['restore_peak_rss_mb']:.0f}"),
+        (
+            "naive writes/s",
+            "naive_writes_per_second",
+            lambda r: f"{r['naive_writes_per_second']:.2f}",
+        ),
+        (
+            "speed-up",
+            "naive_writes_per_second",
+            lambda r: (
+                f"{r['updates_per_second'] / r['naive_writes_per_second']:.0f}x"
+                if "updates_per_second" in r
+                else "-"
+            ),
+        ),
     )
-    rows = [[title for title, _ in columns]]
+    rows = [[title for title, _, _ in columns]]
     for n, result in sorted(report["sizes"].items(), key=lambda item: int(item[0])):
-        rows.append([cell(n, result) for _, cell in columns])
+        rows.append(
+            [f"{int(n):,}"]
+            + [cell(result) if key in result else "-" for _, key, cell in columns[1:]]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -1313,7 +1437,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strip-dirs", action="store_true", help="short file names in profile")
     parser.add_argument("--worker", type=int, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--naive", type=int, metavar="N", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"which to run, of {','.join(PARTS)}"
+    )
     args = parser.parse_args(argv)
+    if not set(args.parts.split(",")) <= set(PARTS):
+        parser.error(f"--parts: choose among {','.join(PARTS)}")
     if args.quick:
         args.sizes = "100,1000"
     if args.profile is not None and args.conversations is None:

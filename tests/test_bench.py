@@ -17,6 +17,11 @@ FIGURES = (
     "peak_rss_mb",
     "startup_s",
     "naive_writes_per_second",
+    "backup_s",
+    "backup_peak_rss_mb",
+    "archive_mb",
+    "restore_s",
+    "restore_peak_rss_mb",
 )
 TARGETS = (
     "per_update_cost_scaling",
@@ -24,6 +29,8 @@ TARGETS = (
     "speedup_vs_naive",
     "startup_s",
     "peak_rss_mb",
+    "backup_peak_rss_mb",
+    "restore_peak_rss_mb",
 )
 
 
@@ -65,3 +72,4 @@ def test_quick_benchmark_reports_every_figure_for_every_size():
 
     # The human-readable table goes to stderr, beside the JSON.
     assert "updates/s" in process.stderr and "raw atomic write" in process.stderr
+    assert "backup MB" in process.stderr

@@ -17,7 +17,7 @@ from bot.estimate import estimate
 from bot.events import COMMANDS
 from bot.flow import Flow, Kind
 from bot.render import Renderer, day, money
-from tests.support.bot_process import DOWNLOAD, BotProcess, act
+from tests.support.bot_process import DOWNLOAD, BotProcess, act, wait_until
 from tests.support.telegram_standin import FakeTelegram, StandInServer
 from tests.support.typed_choices import typed_forms
 
@@ -671,3 +671,24 @@ def test_a_relatives_three_cases_stay_apart(world, tmp_path):
     assert "REF-MOM" in on_disk and "Aetna" in on_disk
     case = stored_case(tmp_path, user)
     assert len(case["others"]) == 1
+
+
+def test_leftovers_of_a_crashed_write_are_removed_beside_the_start_up(tmp_path):
+    """A temporary file a crash left is removed by the bot's start-up, which does not wait for
+    the scan of every user's file; the user whose write it was keeps their answers."""
+    users = tmp_path / "data" / "users"
+    users.mkdir(parents=True, mode=0o700)
+    leftover = users / ".501.json.0123456789abcdef.tmp"
+    leftover.write_bytes(b'{"case": {"1": {"half')
+    fake = FakeTelegram()
+    with StandInServer(fake) as server:
+        bot = BotProcess(server, tmp_path)
+        bot.start(fake)
+        try:
+            wait_until(lambda: not leftover.exists(), "the leftover is removed")
+            act(fake, 501, "send", "/start")
+            act(fake, 501, "press", "Let's begin")
+            assert saved_answers(tmp_path, 501) == {"for_whom": "self"}
+        finally:
+            bot.stop()
+    assert "removed 1 temporary files left by an interrupted write" in bot.log()

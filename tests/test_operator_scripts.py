@@ -358,6 +358,44 @@ def test_restore_refuses_a_tampered_archive(
     assert (target / "users" / "2.json").read_bytes() == good["users/2.json"]
 
 
+def test_restore_refuses_a_manifest_that_lists_one_file_twice_and_another_not_at_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {"users/1.json": b'{"case":{"1":{"a":1}}}', "users/2.json": b'{"case":{"1":{"a":2}}}'}
+    entry = json.dumps({"sha256": hashlib.sha256(files["users/1.json"]).hexdigest(), "size": 21})
+    # Two entries for users/1.json, none for users/2.json: as many entries as files.
+    manifest = f'{{"files": {{"users/1.json": {entry}, "users/1.json": {entry}}}, "format": 1}}'
+    archive = tmp_path / "twice.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, raw in [*files.items(), ("MANIFEST.json", manifest.encode())]:
+            info = tarfile.TarInfo(name)
+            info.size = len(raw)
+            tar.addfile(info, io.BytesIO(raw))
+    target = tmp_path / "target"
+
+    code, _, stderr = backup_in_process(capsys, "--restore", archive, "--data-dir", target)
+
+    assert code == 2
+    assert "tampered" in stderr
+    assert not target.exists()
+
+
+def test_a_backup_is_written_and_restored_as_a_stream(
+    shared: DataDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The archive is a plain tar.gz (tar reads it) whose manifest is one JSON object, written
+    a line per file as the files were archived, with the counts after them."""
+    out = tmp_path / "backup.tar.gz"
+    assert backup_in_process(capsys, "--data-dir", shared.path, "--out", out)[0] == 0
+    with tarfile.open(out, "r:gz") as tar:
+        names = tar.getnames()
+        raw = tar.extractfile("MANIFEST.json").read().decode()  # type: ignore[union-attr]
+    assert names[-1] == "MANIFEST.json" and len(names) == N_USERS + 3
+    lines = raw.splitlines()
+    assert lines[0] == '{"files": {' and len(lines) == N_USERS + 2 + 3
+    assert json.loads(raw)["format"] == 1
+
+
 @pytest.mark.parametrize(
     "name",
     ["../evil.json", "users/../../evil.json", "/tmp/evil.json", "users/sub/evil.json", "evil.sh"],

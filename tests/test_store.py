@@ -354,6 +354,22 @@ def test_cleanup_temp_files_removes_leftovers(disk: UserStore) -> None:
     assert reopened.cleanup_temp_files(older_than=0) == 0
 
 
+def test_cleanup_before_a_moment_keeps_the_writes_begun_since(disk: UserStore) -> None:
+    """The bot's start-up: leftovers from before it started go; a write of its own, begun
+    while the scan runs beside the start-up, keeps its temporary file."""
+    crashed, ours = (
+        disk.users_dir / ".u1.json.0123456789abcdef.tmp",
+        disk.users_dir / ".u2.json.feedfacecafebeef.tmp",
+    )
+    crashed.write_bytes(b'{"half')
+    started = time.time()
+    os.utime(crashed, (started - 5, started - 5))
+    ours.write_bytes(b'{"in progress')
+    os.utime(ours, (started + 1, started + 1))
+    assert disk.cleanup_temp_files(before=started) == 1
+    assert user_files(disk) == [ours.name]
+
+
 def test_delete_removes_only_that_users_temp_files(disk: UserStore) -> None:
     disk.save("u1", {"a": 1})
     disk.save("u10", {"a": 10})
