@@ -37,6 +37,8 @@ from bot.render import Renderer
 from bot.store import DataDirLock, DataDirLocked, ReminderIndex, UserStore
 
 log = logging.getLogger("bot")
+LEFTOVERS_AFTER = 2.0
+"""Seconds after start-up when the users directory is scanned for leftover temporary files."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,12 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         print(message, file=sys.stderr)
         return 1
     store = UserStore(settings.data_dir)
-    # Leftovers of an interrupted write, looked for beside the start-up (a scan of every
-    # user's file): those made before now are a crashed write's (no other process can be
-    # writing), this process's own writes keep theirs.
-    cleanup = threading.Thread(
-        target=_remove_leftovers, args=(store, time.time()), name="leftovers", daemon=True
-    )
+    # Leftovers of an interrupted write, looked for once the bot is up (a scan of every
+    # user's file, which would slow the start-up): those made before now are a crashed
+    # write's (no other process can be writing), this process's own writes keep theirs.
+    cleanup = threading.Timer(LEFTOVERS_AFTER, _remove_leftovers, args=(store, time.time()))
+    cleanup.daemon = True
     cleanup.start()
     conversation = Conversation(
         store,

@@ -17,7 +17,8 @@ after the last one). After every kill, and at the end, the soak checks that:
 
 * every acknowledged answer is on disk, with its value, in that user's file;
 * every user file opens (JSON and TinyDB's layout), and the temporary files a kill left behind
-  are gone once the bot has started again (and none is left at the end);
+  are gone once the bot has started again (it removes them a few seconds after it is up; none
+  is left at the end);
 * after every restart each user resumes at the right question: /start says "Welcome back" (or
   that every question is answered), and Continue leads to the question after the last
   acknowledged one, or to the one after that if the answer in flight was applied;
@@ -60,6 +61,7 @@ from tinydb import TinyDB
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from the checkout: the bot, and the stand-in the tests share
 
+from bot.__main__ import LEFTOVERS_AFTER  # noqa: E402
 from bot.flow import Flow  # noqa: E402
 from bot.store import temp_path_for  # noqa: E402
 from tests.support.bot_process import BotProcess  # noqa: E402
@@ -454,7 +456,11 @@ class Soak:
         self.plant_torn_write()
         leftovers = temp_files(self.users_dir)
         self.bot.start(self.fake, START_TIMEOUT)
-        # Start-up removes leftovers before the first poll; newer temp files are live writes.
+        # The bot removes leftovers from before its start once it is up (LEFTOVERS_AFTER
+        # seconds later); newer temp files are live writes.
+        deadline = time.monotonic() + LEFTOVERS_AFTER + START_TIMEOUT
+        while leftovers & temp_files(self.users_dir) and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.figures["leftover_tmp"] += len(leftovers & temp_files(self.users_dir))
         if self.verbose:
             done = sum(user.position == len(user.plan) for user in self.users)

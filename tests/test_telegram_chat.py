@@ -6,6 +6,7 @@ message is checked as Telegram would check it; the store is real files on disk.
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from telegram import Update
@@ -15,7 +16,7 @@ from bot.conversation import Conversation
 from bot.events import COMMANDS
 from bot.flow import Flow
 from bot.render import Renderer
-from bot.store import UserStore
+from bot.store import ReminderIndex, UserStore
 from tests.support.telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInRequest
 
 USER = 5551234
@@ -373,3 +374,51 @@ def test_export_sends_the_files_and_delete_erases_the_user(bot, tmp_path):
     run(chat())
     assert not (tmp_path / "users" / f"{USER}.json").exists()
     assert bot.answers() == {}
+
+
+def test_start_up_schedules_the_next_two_days_reminders_and_each_day_the_next(
+    tmp_path, monkeypatch
+):
+    """At start-up a job for each reminder overdue or due within two days; the others wait in
+    the index, and each day's planning schedules those that have come within two days, once."""
+    index = ReminderIndex(tmp_path)
+    today = datetime.now(UTC).date()
+    days = {
+        "11": [today - timedelta(days=3)],  # missed while the bot was down
+        "12": [today + timedelta(days=1)],
+        "13": [today + timedelta(days=3), today + timedelta(days=30)],
+        "14": [today + timedelta(days=40)],
+    }
+    for key, due in days.items():
+        index.set(key, [day.isoformat() for day in due])
+    harness = Harness(tmp_path)
+    harness.channel.conversation.reminder_index = index
+    zone = harness.channel.conversation.zone
+
+    def jobs() -> dict[str, list]:
+        found: dict[str, list] = {}
+        for job in harness.channel.job_queue.jobs():
+            if job.name and job.name.startswith("remind:"):
+                found.setdefault(job.name.removeprefix("remind:"), []).append(job)
+        return found
+
+    async def start() -> None:
+        await harness.app.initialize()
+        await harness.channel.post_init(harness.app)
+
+    run(start())
+    try:
+        assert {key: len(found) for key, found in jobs().items()} == {"11": 1, "12": 1}
+        # A planning that looks 45 days ahead: every later day once, none planned again.
+        monkeypatch.setattr("bot.channels.telegram.PLANNED_AHEAD", timedelta(days=45))
+        run(harness.channel.plan_next_day(None))
+        planned = jobs()
+        assert {key: len(found) for key, found in planned.items()} == {
+            "11": 1,
+            "12": 1,
+            "13": 2,
+            "14": 1,
+        }
+        assert planned["14"][0].trigger.run_date.astimezone(zone).date() == days["14"][0]
+    finally:
+        run(harness.app.shutdown())

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from telegram import (
     Bot,
@@ -54,12 +55,16 @@ from bot.engine import (
     decode,
 )
 from bot.languages import ENGLISH, LANGUAGES, from_telegram
-from bot.reminders import due_at
+from bot.reminders import delivered_before, delivered_between, due_at
 from bot.render import Keyboard, Renderer, split_message
 
 log = logging.getLogger(__name__)
 TELEGRAM_MAX_RATE = 30
 """Messages per second Telegram accepts from one bot; 0 turns the limit off (tests)."""
+PLANNED_AHEAD = timedelta(days=2)
+"""How far ahead reminders are scheduled as jobs; the rest wait in the reminder index."""
+PLAN_EVERY = timedelta(days=1)
+"""How often the reminders that have come within `PLANNED_AHEAD` are scheduled."""
 CONFLICT_LOG_INTERVAL = 60.0
 """Seconds between two warnings that another instance polls with the token (409 Conflict)."""
 
@@ -72,6 +77,8 @@ class TelegramChannel:
         self.renderer = renderer
         self._groups_told: set[int] = set()
         self._conflict_warned_at: float | None = None
+        self._planned_until = datetime.now(UTC)
+        """Reminders delivered before this are scheduled as jobs (post_init, plan_next_day)."""
 
     def build(
         self,
@@ -129,9 +136,25 @@ class TelegramChannel:
             await app.bot.set_my_commands(
                 commands, language_code=None if language == ENGLISH else language
             )
+        # The reminders of the next two days (and any overdue) now; each day after, the next
+        # day's: start-up does not grow with the reminders set for later.
+        self._planned_until = datetime.now(UTC) + PLANNED_AHEAD
+        self.plan(lambda days: delivered_before(days, self.conversation.zone, self._planned_until))
+        self.job_queue.run_repeating(self.plan_next_day, PLAN_EVERY, first=PLAN_EVERY)
+
+    def plan(self, chosen: Callable[[list[str]], list[str]]) -> None:
+        """Schedule the reminders of the index whose days `chosen` picks (a user's turn
+        schedules all of theirs, so a job may be planned twice: the second finds nothing due)."""
         index = self.conversation.reminder_index
         for key, days in index.items() if index is not None else ():
-            self.schedule(key, days, fresh=True)
+            if soon := chosen(days):
+                self.schedule(key, soon, fresh=True)
+
+    async def plan_next_day(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Schedule the reminders that have come within `PLANNED_AHEAD`."""
+        start, self._planned_until = self._planned_until, datetime.now(UTC) + PLANNED_AHEAD
+        zone, end = self.conversation.zone, self._planned_until
+        self.plan(lambda days: delivered_between(days, zone, start, end))
 
     async def private_only(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Outside private chats, say once where the bot works, and stop there."""
