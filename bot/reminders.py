@@ -35,14 +35,16 @@ def due_at(due: str, zone: tzinfo) -> datetime:
     return datetime.combine(date.fromisoformat(due), time(DELIVERY_HOUR), tzinfo=zone)
 
 
-def delivered_before(days: list[str], zone: tzinfo, end: datetime) -> list[str]:
-    """The days whose reminders are delivered before `end` (those already past too)."""
-    return [day for day in days if due_at(day, zone) < end]
-
-
-def delivered_between(days: list[str], zone: tzinfo, start: datetime, end: datetime) -> list[str]:
-    """The days whose reminders are delivered from `start` to just before `end`."""
-    return [day for day in days if start <= due_at(day, zone) < end]
+def delivered_between(
+    days: list[str], zone: tzinfo, start: datetime | None, end: datetime
+) -> list[str]:
+    """The days whose reminders are delivered from `start` (None: those past too) to just
+    before `end`."""
+    return [
+        day
+        for day in days
+        if (start is None or start <= due_at(day, zone)) and due_at(day, zone) < end
+    ]
 
 
 def offers(

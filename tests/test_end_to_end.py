@@ -10,14 +10,13 @@ from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
 from bot.estimate import estimate
 from bot.events import COMMANDS
 from bot.flow import Flow, Kind
 from bot.render import Renderer, day, money
-from tests.support.bot_process import DOWNLOAD, BotProcess, act, wait_until
+from tests.support.bot_process import DOWNLOAD, BotProcess, act, fall_due, wait_until
 from tests.support.telegram_standin import FakeTelegram, StandInServer
 from tests.support.typed_choices import typed_forms
 
@@ -71,19 +70,6 @@ EXPECTED = {
     "allowed_per_session": "600.00",
     "sessions": 8,
 }
-
-
-@pytest.fixture
-def world(tmp_path):
-    fake = FakeTelegram()
-    with StandInServer(fake) as server:
-        bot = BotProcess(server, tmp_path)
-        bot.start(fake)
-        yield fake, bot
-        if bot.process.poll() is None:
-            bot.stop()
-    assert fake.errors == [], "the bot sent something Telegram would reject"
-    assert "TEST-token" not in bot.log(), "the token leaked into the log"
 
 
 def answer_current(fake: FakeTelegram, user: int) -> tuple[str, list[str]]:
@@ -259,24 +245,6 @@ def estimate_range(fake: FakeTelegram, user: int) -> str:
     """The estimate's line of what the sessions cost (after any line about an authorization)."""
     (reply, *_) = act(fake, user, "send", "/estimate")
     return next(line for line in reply.split("\n") if line.startswith("About "))
-
-
-def fall_due(fake: FakeTelegram, bot: BotProcess, tmp_path: Path, user: int, which) -> tuple:
-    """The bot down, the user's one reminder (in the case `which` picks from the stored case)
-    made due long ago, the bot started again: wait for the reminder. The user's file and the
-    reminder index."""
-    bot.stop()
-    user_file = tmp_path / "data" / "users" / f"{user}.json"
-    database = json.loads(user_file.read_text())
-    (reminder,) = which(database["case"]["1"]["case"])["reminders"]
-    reminder["due"] = "2026-01-01"
-    user_file.write_text(json.dumps(database))
-    index_file = tmp_path / "data" / "reminders.json"
-    index_file.write_text(json.dumps({"due": {"1": {str(user): ["2026-01-01"]}}}))
-    sent = len(fake.messages(user))
-    bot.start(fake)
-    fake.wait_for(lambda f: any("Reminder" in m.get("text", "") for m in f.messages(user)[sent:]))
-    return user_file, index_file
 
 
 def test_log_a_call_then_a_reminder_survives_a_restart_and_arrives_when_due(world, tmp_path):

@@ -1,5 +1,5 @@
 """End to end in Spanish: the real `python -m bot` against the Bot API stand-in over HTTP, for
-a user whose Telegram app is in Spanish, and the terminal with `--lang es`.
+a user whose Telegram app is in Spanish (the terminal with `--lang es`: tests/test_terminal.py).
 
 The questions answered the way a Spanish speaker types (sí, mil quinientos, 20 por ciento,
 ocho, the options' Spanish names without accents), the estimate, the phone card with the
@@ -11,9 +11,6 @@ templates, so a reworded sentence breaks nothing here.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -22,8 +19,8 @@ import pytest
 
 from bot.engine import Button, Confirm
 from bot.render import Renderer
-from tests.support.bot_process import TIMEOUT, BotProcess
-from tests.support.telegram_standin import FakeTelegram, StandInServer
+from tests.support.bot_process import TIMEOUT, fall_due
+from tests.support.telegram_standin import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
 SPANISH = Renderer().speaking("es")
@@ -85,18 +82,6 @@ EXPECTED = {
     "price_per_session": "885.00",
     "sessions": 8,
 }
-
-
-@pytest.fixture
-def world(tmp_path):
-    fake = FakeTelegram()
-    with StandInServer(fake) as server:
-        bot = BotProcess(server, tmp_path)
-        bot.start(fake)
-        yield fake, bot
-        if bot.process.poll() is None:
-            bot.stop()
-    assert fake.errors == [], "the bot sent something Telegram would reject"
 
 
 def texts(messages: list[dict]) -> list[str]:
@@ -217,19 +202,10 @@ def test_a_whole_conversation_in_spanish_over_http(world, tmp_path):
     act(fake, "press", remind)
 
     # The reminder falls due while the bot is down; it arrives in Spanish after the restart.
-    bot.stop()
-    user_file = tmp_path / "data" / "users" / f"{USER}.json"
-    database = json.loads(user_file.read_text())
-    (reminder,) = database["case"]["1"]["case"]["reminders"]
-    reminder["due"] = "2026-01-01"
-    user_file.write_text(json.dumps(database))
-    index = tmp_path / "data" / "reminders.json"
-    index.write_text(json.dumps({"due": {"1": {str(USER): ["2026-01-01"]}}}))
     sent = len(fake.messages(USER))
-    bot.start(fake)
-    fake.wait_for(lambda f: len(f.messages(USER)) > sent, TIMEOUT)
+    user_file, index = fall_due(fake, bot, tmp_path, USER, lambda case: case, says="PA-77")
     (arrived,) = texts(fake.messages(USER)[sent:])
-    assert "PA-77" in arrived and "Reminder" not in arrived
+    assert "Reminder" not in arrived
 
     # /idioma: English, then back to Spanish.
     act(fake, "send", "/idioma", has_buttons)
@@ -257,39 +233,3 @@ def test_a_whole_conversation_in_spanish_over_http(world, tmp_path):
     fake.wait_for(lambda f: not user_file.exists(), TIMEOUT)
     assert str(USER) not in index.read_text()
     fake.wait_for(lambda f: f.commands_for(chat_id=USER) is None, TIMEOUT)  # menus as before
-
-
-def test_the_terminal_in_spanish(tmp_path):
-    """`python -m bot chat --lang es`: the same questions in Spanish, typed answers read."""
-    typed = ["Aetna", "ppo", "tambien a mi familia", "no", "sí"]
-    script = ["1", "1", *typed, "/estimate", "/idioma", "/quit"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(BOT_DATA_DIR=str(tmp_path / "data"), LANG="C.UTF-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--lang", "es"],
-        input="\n".join(script) + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=True,
-    )
-    out = result.stdout
-    assert shown("terminal_help").split("\n")[0] in out
-    assert shown("welcome") in out
-    assert SPANISH.message("language_set", "text") not in out  # --lang es was not news
-    saved = json.loads((tmp_path / "data" / "users" / "terminal.json").read_text())
-    case = saved["case"]["1"]["case"]
-    assert case["language"] == "es"
-    answers = {q: a["value"] for q, a in case["answers"].items()}
-    assert answers == {
-        "for_whom": "self",
-        "treatment": "spravato",
-        "insurer": "Aetna",
-        "plan_type": "ppo",
-        "coverage_tier": "family",
-        "bh_carveout": "no",
-        "coverage": "yes",
-    }
-    assert "English" in out and "Español" in out  # /idioma's choice

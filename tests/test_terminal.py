@@ -335,3 +335,38 @@ def test_a_medicine_noted_and_a_letter_saved_as_pdf_and_text_for_the_owner_only(
     assert "sertraline (SSRI), 150 mg a day" in " ".join(
         PdfReader(pdf).pages[0].extract_text().split()
     )
+
+
+# In Spanish: typed as a Spanish speaker types (an option's Spanish name without accents, "sí").
+SPANISH_TYPED = {
+    "treatment": "1",
+    "insurer": "Aetna",
+    "plan_type": "ppo",
+    "coverage_tier": "tambien a mi familia",
+    "bh_carveout": "no",
+    "coverage": "sí",
+}
+SPANISH_SAVED = {
+    "treatment": "spravato",
+    "insurer": "Aetna",
+    "plan_type": "ppo",
+    "coverage_tier": "family",
+    "bh_carveout": "no",
+    "coverage": "yes",
+}
+
+
+def test_the_terminal_in_spanish(tmp_path: Path) -> None:
+    """`python -m bot chat --lang es`: the same questions in Spanish, Spanish typed answers
+    read, whatever LANG says; /idioma offers English."""
+    lines, saved = walk(SPANISH_TYPED, SPANISH_SAVED, until="benefit")
+    spanish = RENDERER.speaking("es")
+    out = run_bot(tmp_path, *lines, "/estimate", "/idioma", args=("chat", "--lang", "es"))
+
+    assert spanish.message("terminal_help", "text").splitlines()[0] in out
+    assert spanish.message("welcome", "text").splitlines()[0] in out
+    assert spanish.message("language_set", "text") not in out  # --lang es was not news
+    assert "  1) English\n  2) Español" in out  # /idioma's choice
+    case = saved_case(tmp_path)
+    assert case["language"] == "es"
+    assert {q: a["value"] for q, a in case["answers"].items()} == saved

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from telegram import (
@@ -55,7 +54,7 @@ from bot.engine import (
     decode,
 )
 from bot.languages import ENGLISH, LANGUAGES, from_telegram
-from bot.reminders import delivered_before, delivered_between, due_at
+from bot.reminders import delivered_between, due_at
 from bot.render import Keyboard, Renderer, split_message
 
 log = logging.getLogger(__name__)
@@ -139,22 +138,22 @@ class TelegramChannel:
         # The reminders of the next two days (and any overdue) now; each day after, the next
         # day's: start-up does not grow with the reminders set for later.
         self._planned_until = datetime.now(UTC) + PLANNED_AHEAD
-        self.plan(lambda days: delivered_before(days, self.conversation.zone, self._planned_until))
+        self.plan(None, self._planned_until)
         self.job_queue.run_repeating(self.plan_next_day, PLAN_EVERY, first=PLAN_EVERY)
 
-    def plan(self, chosen: Callable[[list[str]], list[str]]) -> None:
-        """Schedule the reminders of the index whose days `chosen` picks (a user's turn
-        schedules all of theirs, so a job may be planned twice: the second finds nothing due)."""
+    def plan(self, start: datetime | None, end: datetime) -> None:
+        """Schedule the reminders of the index delivered from `start` (None: overdue ones too)
+        until `end`. A user's turn schedules all of theirs, so a job may be planned twice: the
+        second finds nothing due."""
         index = self.conversation.reminder_index
         for key, days in index.items() if index is not None else ():
-            if soon := chosen(days):
+            if soon := delivered_between(days, self.conversation.zone, start, end):
                 self.schedule(key, soon, fresh=True)
 
     async def plan_next_day(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Schedule the reminders that have come within `PLANNED_AHEAD`."""
         start, self._planned_until = self._planned_until, datetime.now(UTC) + PLANNED_AHEAD
-        zone, end = self.conversation.zone, self._planned_until
-        self.plan(lambda days: delivered_between(days, zone, start, end))
+        self.plan(start, self._planned_until)
 
     async def private_only(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Outside private chats, say once where the bot works, and stop there."""

@@ -3,6 +3,7 @@
 Shared by the end-to-end, fault, security and webhook tests (no test module imports another).
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -117,3 +118,28 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = TIME
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting until {what}")
         time.sleep(0.02)
+
+
+def fall_due(
+    fake: FakeTelegram,
+    bot: BotProcess,
+    tmp_path: Path,
+    user: int,
+    which: Callable[[dict], dict],
+    says: str = "Reminder",
+) -> tuple[Path, Path]:
+    """The bot down, the user's one reminder (in the case `which` picks from the stored case)
+    made due long ago, the bot started again: wait for the reminder (a message that `says`).
+    The user's file and the reminder index."""
+    bot.stop()
+    user_file = tmp_path / "data" / "users" / f"{user}.json"
+    database = json.loads(user_file.read_text())
+    (reminder,) = which(database["case"]["1"]["case"])["reminders"]
+    reminder["due"] = "2026-01-01"
+    user_file.write_text(json.dumps(database))
+    index_file = tmp_path / "data" / "reminders.json"
+    index_file.write_text(json.dumps({"due": {"1": {str(user): ["2026-01-01"]}}}))
+    sent = len(fake.messages(user))
+    bot.start(fake)
+    fake.wait_for(lambda f: any(says in m.get("text", "") for m in f.messages(user)[sent:]))
+    return user_file, index_file
