@@ -28,13 +28,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bot import __version__, logs
+from bot.backends import Backend, open_backend
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.documents import LETTERS
 from bot.flow import Flow
 from bot.languages import LANGUAGES
+from bot.postgres import PostgresUnavailable, is_postgres_url
 from bot.render import Renderer
-from bot.store import DataDirLock, DataDirLocked, ReminderIndex, UserStore
+from bot.store import DataDirLocked, Store
 
 log = logging.getLogger("bot")
 LEFTOVERS_AFTER = 2.0
@@ -96,26 +98,30 @@ def main(argv: list[str] | None = None) -> int:
         return appeal_command.run(
             args.answers, kind=args.kind, out=args.out, today=today, renderer=renderer
         )
-    lock = DataDirLock(settings.data_dir)
     try:
-        lock.acquire()  # held until the process ends
+        backend = _open_backend(settings)
     except DataDirLocked as locked:
         message = renderer.message(
             "data_dir_locked", "text", data_dir=str(locked.data_dir), pid=locked.pid
         )
         print(message, file=sys.stderr)
         return 1
-    store = UserStore(settings.data_dir)
-    # Leftovers of an interrupted write, looked for once the bot is up (a scan of every
-    # user's file, which would slow the start-up): those made before now are a crashed
-    # write's (no other process can be writing), this process's own writes keep theirs.
-    cleanup = threading.Timer(LEFTOVERS_AFTER, _remove_leftovers, args=(store, time.time()))
-    cleanup.daemon = True
-    cleanup.start()
+    except StoreUnavailable as error:
+        print(renderer.message("store_unavailable", "text", reason=str(error)), file=sys.stderr)
+        return 1
+    if not backend.shared:
+        # Leftovers of an interrupted write, looked for once the bot is up (a scan of every
+        # user's file, which would slow the start-up): those made before now are a crashed
+        # write's (no other process can be writing), this process's own writes keep theirs.
+        cleanup = threading.Timer(
+            LEFTOVERS_AFTER, _remove_leftovers, args=(backend.store, time.time())
+        )
+        cleanup.daemon = True
+        cleanup.start()
     conversation = Conversation(
-        store,
+        backend.store,
         flow,
-        reminder_index=ReminderIndex(settings.data_dir),
+        reminder_index=backend.reminders,
         zone=zone,
         words=renderer.choice_words,
     )
@@ -126,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("TELEGRAM_BOT_TOKEN is not set (see .env.example)")
         from bot.channels.telegram import TelegramChannel, run
 
-        run(TelegramChannel(conversation, renderer), settings)
+        run(TelegramChannel(conversation, renderer), settings, backend.inbox)
         return 0
 
     from bot.channels.terminal import TerminalChannel
@@ -139,7 +145,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _remove_leftovers(store: UserStore, before: float) -> None:
+def _open_backend(settings: Settings) -> Backend:
+    """The stores the settings choose (DataDirLocked, StoreUnavailable if they cannot be used)."""
+    if settings.store_url and not is_postgres_url(settings.store_url):
+        raise StoreUnavailable("it must be a postgresql:// address")
+    try:
+        return open_backend(settings)
+    except PostgresUnavailable as error:
+        raise StoreUnavailable(str(error)) from error
+
+
+class StoreUnavailable(Exception):
+    """The shared store is configured but cannot be used."""
+
+
+def _remove_leftovers(store: Store, before: float) -> None:
     try:
         removed = store.cleanup_temp_files(before=before)
     except OSError as error:

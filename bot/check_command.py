@@ -25,7 +25,7 @@ def run(settings: Settings, renderer: Renderer, out: TextIO = sys.stdout) -> int
     """Print one line a check; exit status 0 when every check passed, 1 otherwise."""
     results = [
         *_configuration(settings),
-        _data_dir(settings.data_dir),
+        _database(settings.store_url) if settings.store_url else _data_dir(settings.data_dir),
         _templates(renderer),
         *_translations(renderer),
     ]
@@ -72,6 +72,19 @@ def _data_dir(path: Path) -> tuple[bool, str, dict[str, Any]]:
     users = sum(1 for _ in os.scandir(path / "users")) if (path / "users").is_dir() else 0
     private = mode & ~DIR_MODE == 0
     return private, "data_dir", {"path": path, "mode": oct(mode), "users": users}
+
+
+def _database(url: str) -> tuple[bool, str, dict[str, Any]]:
+    """The shared store: reachable, its tables made, how many users, workers and updates."""
+    from bot.postgres import PostgresUnavailable, is_postgres_url, redacted, status
+
+    if not is_postgres_url(url):
+        return False, "database_unusable", {"url": url, "reason": "not a postgresql:// address"}
+    try:
+        found = status(url)
+    except PostgresUnavailable as error:
+        return False, "database_unusable", {"url": redacted(url), "reason": str(error)}
+    return True, "database", {"url": redacted(url), **found}
 
 
 def _templates(renderer: Renderer) -> tuple[bool, str, dict[str, Any]]:

@@ -30,6 +30,11 @@ class Settings:
     webhook_secret: str | None = None
     time_zone: str = DEFAULT_TIME_ZONE
     """The IANA name of the zone whose day "today", typed dates and reminders are in."""
+    store_url: str | None = None
+    """A PostgreSQL database (postgresql://...) shared by several processes; unset means the
+    TinyDB files in `data_dir`."""
+    look_every: float = 60.0
+    """Seconds between two looks for reminders due (and updates a stopped process left)."""
 
     def zone(self) -> tzinfo:
         """`time_zone` as a time zone; ValueError if it is not one."""
@@ -53,6 +58,8 @@ class Settings:
             webhook_port=int(_get("WEBHOOK_PORT") or 8443),
             webhook_secret=_get("TELEGRAM_WEBHOOK_SECRET"),
             time_zone=_get("BOT_TIMEZONE") or DEFAULT_TIME_ZONE,
+            store_url=_get("BOT_STORE_URL"),
+            look_every=float(_get("BOT_LOOK_EVERY") or 60),
         )
 
 

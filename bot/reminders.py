@@ -35,16 +35,11 @@ def due_at(due: str, zone: tzinfo) -> datetime:
     return datetime.combine(date.fromisoformat(due), time(DELIVERY_HOUR), tzinfo=zone)
 
 
-def delivered_between(
-    days: list[str], zone: tzinfo, start: datetime | None, end: datetime
-) -> list[str]:
-    """The days whose reminders are delivered from `start` (None: those past too) to just
-    before `end`."""
-    return [
-        day
-        for day in days
-        if (start is None or start <= due_at(day, zone)) and due_at(day, zone) < end
-    ]
+def last_due_day(now: datetime, zone: tzinfo) -> date:
+    """The latest day whose reminders are delivered by `now` (today from `DELIVERY_HOUR` on,
+    else yesterday)."""
+    local = now.astimezone(zone)
+    return local.date() - timedelta(days=0 if local.time() >= time(DELIVERY_HOUR) else 1)
 
 
 def offers(

@@ -36,6 +36,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -457,11 +458,15 @@ class MemoryStore:
         return 0
 
 
+CLAIM_LEASE = 300.0
+"""Seconds a user whose reminders were claimed is left to the delivery under way."""
+
+
 class ReminderIndex:
     """Which users have reminders due on which days, in one small atomically written file.
 
-    Start-up schedules reminders from this index alone, so it never reads every user's file.
-    The users' own files stay the truth: a stale entry only makes the bot look and find
+    The bot looks here for the reminders due (`claim_due`), so it never reads every user's
+    file. The users' own files stay the truth: a stale entry only makes the bot look and find
     nothing due.
     """
 
@@ -469,6 +474,8 @@ class ReminderIndex:
         _make_private_dirs(Path(data_dir))
         self._storage = AtomicJSONStorage(Path(data_dir) / "reminders.json", empty_is_missing=True)
         self._lock = threading.Lock()
+        self._claimed: dict[str, float] = {}
+        """The users whose reminders are being delivered, until when (monotonic seconds)."""
 
     def set(self, key: str, days: list[str]) -> None:
         """Record the days (ISO dates) on which `key` has reminders due; [] forgets them."""
@@ -487,6 +494,22 @@ class ReminderIndex:
         """(key, days) for every user with reminders."""
         with self._lock:
             return list(self._read().items())
+
+    def claim_due(self, through: date) -> list[str]:
+        """The users with a reminder due on or before `through` whose delivery is not under
+        way, each left to the caller for `CLAIM_LEASE` seconds: the delivery makes the index
+        forget the days delivered (`set`); one that failed is tried again after the lease."""
+        last = through.isoformat()
+        now = time.monotonic()
+        with self._lock:
+            self._claimed = {key: until for key, until in self._claimed.items() if until > now}
+            due = [
+                key
+                for key, days in self._read().items()
+                if key not in self._claimed and any(day <= last for day in days)
+            ]
+            self._claimed.update(dict.fromkeys(due, now + CLAIM_LEASE))
+        return due
 
     def _read(self) -> dict[str, list[str]]:
         return dict((self._storage.read() or {}).get("due", {}).get("1", {}))

@@ -39,6 +39,7 @@ ENGLISH_ONLY = {
     "letter_peer_to_peer": "notes for the prescriber's call with the plan's doctor",
     "check_report": "for the operator, who runs the bot",
     "data_dir_locked": "for the operator",
+    "store_unavailable": "for the operator",
     "time_zone_unknown": "for the operator",
     "answers_file_error": "for the operator of the command line",
 }

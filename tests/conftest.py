@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.support import postgres
 from tests.support.bot_process import BotProcess
 from tests.support.telegram_standin import FakeTelegram, StandInServer
 
@@ -19,3 +20,28 @@ def world(tmp_path):
             bot.stop()
     assert fake.errors == [], "the bot sent something Telegram would reject"
     assert "TEST-token" not in bot.log(), "the token leaked into the log"
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the session (skipped, with the reason, where none is
+    installed; `.ci/run` installs one and makes a missing one fail)."""
+    server = postgres.start_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A new, empty database on that server."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture
+def database(postgres_url):
+    """The bot's connection to a new database, its tables made."""
+    from bot.postgres import Database
+
+    connected = Database(postgres_url)
+    yield connected
+    connected.close()

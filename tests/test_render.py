@@ -102,6 +102,7 @@ MODULES = {
 RENDERED_ELSEWHERE = {
     "resent_kept": "tests/test_engine.py",
     "data_dir_locked": "tests/test_storage_faults.py",
+    "store_unavailable": "tests/test_postgres.py",
     "time_zone_unknown": "tests/test_time_zone.py",
     "terminal_removed": "tests/test_terminal.py",
     "disk_full": "tests/test_storage_faults.py",

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from tinydb import TinyDB
 
+from bot.postgres import PostgresStore
 from bot.store import (
     TEMP_MAX_AGE,
     AtomicJSONStorage,
@@ -60,11 +61,17 @@ def mode_of(path: Path) -> int:
 # --- contract shared by both stores ----------------------------------------------------
 
 
-@pytest.fixture(params=["disk", "memory"])
+@pytest.fixture(params=["disk", "memory", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    """Each contract test runs against UserStore on disk and against MemoryStore."""
-    if request.param == "disk":
+    """Each contract test runs against UserStore on disk, MemoryStore and PostgresStore."""
+    return _store(request, request.param, tmp_path)
+
+
+def _store(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> Store:
+    if kind == "disk":
         return UserStore(tmp_path / "data")
+    if kind == "postgres":
+        return PostgresStore(request.getfixturevalue("database"))
     return MemoryStore()
 
 
@@ -547,9 +554,8 @@ def test_what_is_not_a_record_of_ours_is_corrupt_and_left_alone(
     assert "someone else" in outside.read_text()  # a link's target is never read or replaced
 
 
-@pytest.mark.parametrize("store", ["disk", "memory"])
-def test_update_changes_the_record_in_one_step_or_not_at_all(tmp_path: Path, store: str) -> None:
-    chosen: Store = UserStore(tmp_path) if store == "disk" else MemoryStore()
+def test_update_changes_the_record_in_one_step_or_not_at_all(store: Store) -> None:
+    chosen = store
     assert chosen.update("u1", lambda record: None) is None  # nothing written
     assert chosen.load("u1") is None
     assert chosen.update("u1", lambda record: {"n": 1}) == {"n": 1}

@@ -13,7 +13,7 @@ from telegram import Update
 
 from bot.channels.telegram import TelegramChannel
 from bot.conversation import Conversation
-from bot.events import COMMANDS
+from bot.events import COMMANDS, Remind
 from bot.flow import Flow
 from bot.render import Renderer
 from bot.store import ReminderIndex, UserStore
@@ -376,49 +376,42 @@ def test_export_sends_the_files_and_delete_erases_the_user(bot, tmp_path):
     assert bot.answers() == {}
 
 
-def test_start_up_schedules_the_next_two_days_reminders_and_each_day_the_next(
-    tmp_path, monkeypatch
-):
-    """At start-up a job for each reminder overdue or due within two days; the others wait in
-    the index, and each day's planning schedules those that have come within two days, once."""
+def test_each_look_delivers_the_reminders_due_once_and_start_up_plans_nothing(tmp_path):
+    """Nothing is scheduled at start-up however many reminders are set; each look delivers
+    those due (one missed while the bot was down among them), once, and leaves the later."""
     index = ReminderIndex(tmp_path)
-    today = datetime.now(UTC).date()
-    days = {
-        "11": [today - timedelta(days=3)],  # missed while the bot was down
-        "12": [today + timedelta(days=1)],
-        "13": [today + timedelta(days=3), today + timedelta(days=30)],
-        "14": [today + timedelta(days=40)],
-    }
-    for key, due in days.items():
-        index.set(key, [day.isoformat() for day in due])
     harness = Harness(tmp_path)
-    harness.channel.conversation.reminder_index = index
-    zone = harness.channel.conversation.zone
+    conversation = harness.channel.conversation
+    conversation.reminder_index = index
+    today = datetime.now(conversation.zone).date()
+    set_on = datetime.now(UTC) - timedelta(days=5)
+    earlier = Conversation(harness.store, clock=lambda: set_on, reminder_index=index)
+    due = {"11": today - timedelta(days=3), "12": today + timedelta(days=1)}
+    for key, day in due.items():
+        earlier.handle(key, Remind("call", day.isoformat()))
+    assert dict(index.items()) == {key: [day.isoformat()] for key, day in due.items()}
 
-    def jobs() -> dict[str, list]:
-        found: dict[str, list] = {}
-        for job in harness.channel.job_queue.jobs():
-            if job.name and job.name.startswith("remind:"):
-                found.setdefault(job.name.removeprefix("remind:"), []).append(job)
-        return found
-
-    async def start() -> None:
+    async def start_and_look() -> None:
         await harness.app.initialize()
+        for key in due:
+            await harness.send("/help", user=int(key))
         await harness.channel.post_init(harness.app)
+        assert [job.name for job in harness.channel.job_queue.jobs()] == ["look", "look"]
+        await harness.channel.look(Context(harness.app.bot))
+        await harness.channel.look(Context(harness.app.bot))  # nothing more is due
 
-    run(start())
+    run(start_and_look())
     try:
-        assert {key: len(found) for key, found in jobs().items()} == {"11": 1, "12": 1}
-        # A planning that looks 45 days ahead: every later day once, none planned again.
-        monkeypatch.setattr("bot.channels.telegram.PLANNED_AHEAD", timedelta(days=45))
-        run(harness.channel.plan_next_day(None))
-        planned = jobs()
-        assert {key: len(found) for key, found in planned.items()} == {
-            "11": 1,
-            "12": 1,
-            "13": 2,
-            "14": 1,
-        }
-        assert planned["14"][0].trigger.run_date.astimezone(zone).date() == days["14"][0]
+        (_, reminder) = [m["text"] for m in harness.fake.messages(11)]
+        assert "Reminder" in reminder
+        assert len(harness.fake.messages(12)) == 1  # the help: the reminder is for tomorrow
+        assert dict(index.items()) == {"12": [due["12"].isoformat()]}
     finally:
         run(harness.app.shutdown())
+
+
+class Context:
+    """What a job's callback is given, as far as `look` reads it."""
+
+    def __init__(self, bot) -> None:
+        self.bot = bot

@@ -14,17 +14,11 @@ import urllib.error
 import urllib.request
 
 from bot.channels.webhook import MAX_BODY_BYTES
-from tests.support.bot_process import TIMEOUT, BotProcess
+from tests.support.bot_process import TIMEOUT, BotProcess, free_port, wait_listening
 from tests.support.telegram_standin import DEFAULT_TOKEN, FakeTelegram, StandInServer
 
 SECRET = "a-long-webhook-secret-123"
 HOOK_URL = "https://bot.example.org/hook-abc"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def post(port: int, update: dict, secret: str | None) -> int:
@@ -169,19 +163,6 @@ def raw_post(port: int, headers: dict[str, str], body: bytes = b"") -> tuple[int
         while chunk := sock.recv(65536):
             received += chunk
     return int(received.split(b" ", 2)[1]), received
-
-
-def wait_listening(port: int) -> None:
-    """Wait until the webhook server accepts connections."""
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def queued_update(fake: FakeTelegram, user: int, text: str) -> dict:

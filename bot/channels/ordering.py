@@ -24,10 +24,14 @@ class PerUserOrder(BaseUpdateProcessor):
         max_concurrent_updates: int = 256,
         *,
         finished: Callable[[object], None] | None = None,
+        in_turn: Callable[[object], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
         self._finished = finished
         """Called with each update once it has been handled (its handler may have failed)."""
+        self._wait = in_turn
+        """Awaited before an update is handled, once the user's earlier ones here are: the
+        user's earlier updates held by other processes (a shared store) are waited for too."""
         self._locks: dict[int, asyncio.Lock] = {}
         self._queued: Counter[int] = Counter()
 
@@ -40,7 +44,7 @@ class PerUserOrder(BaseUpdateProcessor):
             self._finished(update)
 
     async def _in_turn(self, update: object, coroutine: Awaitable) -> None:
-        user = _user_of(update)
+        user = user_of(update)
         if user is None:
             await coroutine
             return
@@ -48,6 +52,8 @@ class PerUserOrder(BaseUpdateProcessor):
         self._queued[user] += 1
         try:
             async with lock:
+                if self._wait is not None:
+                    await self._wait(update)
                 await coroutine
         finally:
             self._queued[user] -= 1
@@ -61,7 +67,8 @@ class PerUserOrder(BaseUpdateProcessor):
         """Nothing to release."""
 
 
-def _user_of(update: object) -> int | None:
+def user_of(update: object) -> int | None:
+    """The id of the user an update comes from (their chat's, if it names no user)."""
     if not isinstance(update, Update):
         return None
     if update.effective_user is not None:

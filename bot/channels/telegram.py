@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from telegram import (
     Bot,
@@ -54,16 +54,18 @@ from bot.engine import (
     decode,
 )
 from bot.languages import ENGLISH, LANGUAGES, from_telegram
-from bot.reminders import delivered_between, due_at
+from bot.postgres import PostgresInbox
+from bot.reminders import last_due_day
 from bot.render import Keyboard, Renderer, split_message
 
 log = logging.getLogger(__name__)
 TELEGRAM_MAX_RATE = 30
 """Messages per second Telegram accepts from one bot; 0 turns the limit off (tests)."""
-PLANNED_AHEAD = timedelta(days=2)
-"""How far ahead reminders are scheduled as jobs; the rest wait in the reminder index."""
-PLAN_EVERY = timedelta(days=1)
-"""How often the reminders that have come within `PLANNED_AHEAD` are scheduled."""
+LOOK_EVERY = 60.0
+"""Seconds between two looks for reminders due and updates a stopped process left
+(`BOT_LOOK_EVERY`)."""
+AT_ONCE = 8
+"""Reminders delivered at the same time, at most."""
 CONFLICT_LOG_INTERVAL = 60.0
 """Seconds between two warnings that another instance polls with the token (409 Conflict)."""
 
@@ -76,8 +78,6 @@ class TelegramChannel:
         self.renderer = renderer
         self._groups_told: set[int] = set()
         self._conflict_warned_at: float | None = None
-        self._planned_until = datetime.now(UTC)
-        """Reminders delivered before this are scheduled as jobs (post_init, plan_next_day)."""
 
     def build(
         self,
@@ -88,6 +88,7 @@ class TelegramChannel:
         get_updates_request: BaseRequest | None = None,
         overall_max_rate: float = TELEGRAM_MAX_RATE,
         inbox: InboxQueue | None = None,
+        look_every: float = LOOK_EVERY,
     ) -> Application:
         """The python-telegram-bot Application with every handler registered.
 
@@ -96,13 +97,19 @@ class TelegramChannel:
         """
         root = api_base_url.rstrip("/")
         self.inbox = inbox
+        self.look_every = look_every
         builder = (
             Application.builder()
             .token(token)
             .base_url(f"{root}/bot")
             .base_file_url(f"{root}/file/bot")
             .post_init(self.post_init)
-            .concurrent_updates(PerUserOrder(finished=inbox.done if inbox else None))
+            .concurrent_updates(
+                PerUserOrder(
+                    finished=inbox.done if inbox else None,
+                    in_turn=inbox.in_turn if inbox else None,
+                )
+            )
             .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3))
         )
         if request is not None:
@@ -124,8 +131,8 @@ class TelegramChannel:
         return app
 
     async def post_init(self, app: Application) -> None:
-        """List the commands in Telegram's command menu, schedule the saved reminders, and
-        queue the updates a previous run kept and never handled (before any new one)."""
+        """List the commands in Telegram's command menu, queue the updates a previous run kept
+        and never handled (before any new one), and look for reminders due every minute."""
         if self.inbox is not None:
             await self.inbox.replay(app.bot)
         # The menu in English for everyone, and in Spanish for apps set to Spanish.
@@ -135,25 +142,36 @@ class TelegramChannel:
             await app.bot.set_my_commands(
                 commands, language_code=None if language == ENGLISH else language
             )
-        # The reminders of the next two days (and any overdue) now; each day after, the next
-        # day's: start-up does not grow with the reminders set for later.
-        self._planned_until = datetime.now(UTC) + PLANNED_AHEAD
-        self.plan(None, self._planned_until)
-        self.job_queue.run_repeating(self.plan_next_day, PLAN_EVERY, first=PLAN_EVERY)
+        # Nothing is planned ahead: start-up does not grow with the reminders set.
+        # (A repeating job's first run set to now would be moved a whole interval on.)
+        self.job_queue.run_once(self.look, 0, name="look")
+        self.job_queue.run_repeating(self.look, self.look_every, name="look")
 
-    def plan(self, start: datetime | None, end: datetime) -> None:
-        """Schedule the reminders of the index delivered from `start` (None: overdue ones too)
-        until `end`. A user's turn schedules all of theirs, so a job may be planned twice: the
-        second finds nothing due."""
+    async def look(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Deliver the reminders due, and handle the updates a process that stopped left
+        behind (another worker on the same database)."""
+        if self.inbox is not None:
+            await self.inbox.replay(context.bot)
         index = self.conversation.reminder_index
-        for key, days in index.items() if index is not None else ():
-            if soon := delivered_between(days, self.conversation.zone, start, end):
-                self.schedule(key, soon, fresh=True)
+        if index is None:
+            return
+        through = last_due_day(datetime.now(UTC), self.conversation.zone)
+        at_once = asyncio.Semaphore(AT_ONCE)
 
-    async def plan_next_day(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Schedule the reminders that have come within `PLANNED_AHEAD`."""
-        start, self._planned_until = self._planned_until, datetime.now(UTC) + PLANNED_AHEAD
-        self.plan(start, self._planned_until)
+        async def remind(key: str) -> None:
+            async with at_once:
+                try:
+                    await self.remind(context.bot, key)
+                except Exception:  # one user's failure is not another's
+                    log.exception("the reminders of user %s could not be sent", key)
+
+        # Claimed in batches until none is left; a user is never reminded twice in one look.
+        seen: set[str] = set()
+        while keys := [
+            k for k in await asyncio.to_thread(index.claim_due, through) if k not in seen
+        ]:
+            seen.update(keys)
+            await asyncio.gather(*(remind(key) for key in keys))
 
     async def private_only(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Outside private chats, say once where the bot works, and stop there."""
@@ -205,8 +223,6 @@ class TelegramChannel:
         if turn.replies:  # none for an update this process has answered already
             # A button pressed before a restart was answered then (its answer can only fail).
             await self.deliver(update, turn.replies, answer_press=not turn.repeated)
-        if turn.reminder_days is not None:
-            self.schedule(key, turn.reminder_days)
         if turn.language is not None:
             await self.menu_for(update.get_bot(), update.effective_chat.id, turn.language)
 
@@ -265,27 +281,11 @@ class TelegramChannel:
                 )
             )
 
-    def schedule(self, key: str, days: list[str], *, fresh: bool = False) -> None:
-        """(Re)schedule the user's reminders: one job a day, at once for a day already past.
-
-        `fresh` (at start-up, when no job exists yet) skips looking for the user's old jobs,
-        a search through every job that would make start-up quadratic in users with reminders.
-        """
-        name = f"remind:{key}"
-        for job in () if fresh else self.job_queue.get_jobs_by_name(name):
-            job.schedule_removal()
-        now = datetime.now(UTC)
-        for day in days:
-            moment = due_at(day, self.conversation.zone)
-            when = moment if moment > now else 0
-            self.job_queue.run_once(self.remind, when, user_id=int(key), name=name)
-
-    async def remind(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def remind(self, bot: Bot, key: str) -> None:
         """Send the user's reminders that are due."""
-        key = str(context.job.user_id)
         turn = await asyncio.to_thread(self.conversation.turn, key, DeliverDue())
         for reply in turn.replies:
-            await self.send(context.bot, int(key), reply)
+            await self.send(bot, int(key), reply)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failure without the user's data; Telegram being unreachable is not a bug."""
@@ -336,14 +336,18 @@ async def _quietly(call) -> None:
         log.info("ignored Telegram error: %s", error)
 
 
-def run(channel: TelegramChannel, settings: Settings) -> None:
+def run(channel: TelegramChannel, settings: Settings, inbox: Inbox | PostgresInbox) -> None:
     """Run the bot until SIGINT or SIGTERM: by webhook if one is configured, else polling.
 
     Stopping finishes the updates in flight; every answer is saved before its reply, so
     nothing is left half-written.
     """
-    inbox = InboxQueue(Inbox(settings.data_dir))
-    app = channel.build(settings.token, settings.api_base_url, inbox=inbox)
+    app = channel.build(
+        settings.token,
+        settings.api_base_url,
+        inbox=InboxQueue(inbox),
+        look_every=settings.look_every,
+    )
     if settings.webhook_url is None:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
         return
