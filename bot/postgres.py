@@ -19,6 +19,8 @@ psycopg (3) and its pool are needed only here: ``pip install 'ketamine-coverage-
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
 import secrets
@@ -121,17 +123,20 @@ class Database:
                 if cursor.fetchone()[0]:
                     return holder
 
-    def connection(self):
-        """A connection from the pool, in a transaction committed when the block ends."""
-        return self.pool.connection()
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A connection from the pool, in a transaction committed when the block ends. The
+        database out of reach is an OSError, as a disk fault is for the files: the user is
+        told nothing was changed, the operator gets one line."""
+        try:
+            with self.pool.connection() as conn:
+                yield conn
+        except self._psycopg.OperationalError as error:
+            raise OSError(errno.EIO, f"the database cannot be used: {error}") from error
 
     def close(self) -> None:
         self.pool.close()
         self._live.close()
-
-    @property
-    def errors(self) -> tuple[type[Exception], ...]:
-        return (self._psycopg.Error,)
 
 
 LIVE_HOLDERS = (

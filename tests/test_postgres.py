@@ -193,3 +193,16 @@ def test_check_reports_the_shared_store(postgres_url, tmp_path):
     assert "1 users, 1 workers running, 0 updates waiting" in ran.stdout
     ran = run_bot("check", url="postgresql://bot:pw@127.0.0.1:1/x", tmp_path=tmp_path)
     assert ran.returncode == 1 and "PROBLEM shared store (BOT_STORE_URL)" in ran.stdout
+
+
+def test_the_database_out_of_reach_is_a_storage_fault_said_to_the_user(postgres_url, caplog):
+    database = Database(postgres_url)
+    store = PostgresStore(database)
+    conversation = Conversation(store, clock=lambda: NOW)
+    conversation.handle("9", Remind("call", "2026-11-29"))
+    database.pool.close()  # as when the server goes away
+    turn = conversation.turn("9", Remind("call", "2026-11-30"))
+    assert turn.failed and [reply.template for reply in turn.replies] == ["storage_error"]
+    assert "storage of user 9 failed: the database cannot be used" in caplog.text
+    assert "Traceback" not in caplog.text
+    database.close()

@@ -149,6 +149,10 @@ class InboxQueue(asyncio.Queue):
         return len(pending)
 
     def done(self, update: object) -> None:
-        """The update has been handled (whatever came of it)."""
+        """The update has been handled (whatever came of it). If it cannot be forgotten, it
+        is replayed later, which is harmless."""
         if isinstance(update, Update):
-            self.inbox.done(update.update_id)
+            try:
+                self.inbox.done(update.update_id)
+            except OSError as error:
+                log.error("inbox: update %s stays kept (%s)", update.update_id, error)

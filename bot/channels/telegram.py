@@ -150,8 +150,14 @@ class TelegramChannel:
     async def look(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Deliver the reminders due, and handle the updates a process that stopped left
         behind (another worker on the same database)."""
+        try:
+            await self._look(context.bot)
+        except OSError as error:  # the disk or the database: the next look tries again
+            log.error("could not look for reminders and updates left: %s", error)
+
+    async def _look(self, bot: Bot) -> None:
         if self.inbox is not None:
-            await self.inbox.replay(context.bot)
+            await self.inbox.replay(bot)
         index = self.conversation.reminder_index
         if index is None:
             return
@@ -161,7 +167,7 @@ class TelegramChannel:
         async def remind(key: str) -> None:
             async with at_once:
                 try:
-                    await self.remind(context.bot, key)
+                    await self.remind(bot, key)
                 except Exception:  # one user's failure is not another's
                     log.exception("the reminders of user %s could not be sent", key)
 
