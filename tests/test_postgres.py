@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -206,3 +208,18 @@ def test_the_database_out_of_reach_is_a_storage_fault_said_to_the_user(postgres_
     assert "storage of user 9 failed: the database cannot be used" in caplog.text
     assert "Traceback" not in caplog.text
     database.close()
+
+
+def test_the_readmes_retention_query_removes_only_the_inactive_without_reminders(database):
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    (query,) = re.findall(r"```sql\n(DELETE FROM bot_users.*?)```", readme, re.DOTALL)
+    store, index = PostgresStore(database), PostgresReminders(database)
+    for key in ("old", "old_reminded", "recent"):
+        store.save(key, {"case": {}})
+    index.set("old_reminded", ["2027-01-10"])
+    with psycopg.connect(database.url) as conn:
+        conn.execute(
+            "UPDATE bot_users SET updated_at = now() - interval '400 days' WHERE key LIKE 'old%'"
+        )
+        assert conn.execute(query).rowcount == 1
+    assert sorted(store.keys()) == ["old_reminded", "recent"]
