@@ -114,14 +114,32 @@ class Database:
             url, min_size=1, max_size=pool_size, open=True, kwargs={"connect_timeout": 10}
         )
 
-    def _hold_liveness_lock(self) -> int:
-        """Take an advisory lock of this process's own, held until its connection closes."""
+    def _hold_liveness_lock(self, holder: int | None = None) -> int:
+        """Take an advisory lock of this process's own (`holder`, or a new random one), held
+        until its connection closes."""
         with self._live.cursor() as cursor:
             while True:
-                holder = secrets.randbelow(2**31 - 2) + 1
-                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, holder))
+                chosen = holder or secrets.randbelow(2**31 - 2) + 1
+                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, chosen))
                 if cursor.fetchone()[0]:
-                    return holder
+                    return chosen
+                if holder is not None:
+                    raise OSError(errno.EIO, "this process's lock is held by another")
+
+    def stay_alive(self) -> None:
+        """Take this process's lock again if its connection was lost (the server restarted,
+        say): meanwhile other processes may have adopted its updates, which is harmless."""
+        try:
+            self._live.execute("SELECT 1")
+            return
+        except self._psycopg.Error:
+            log.warning("the database connection that marks this process alive was lost")
+        try:
+            self._live.close()
+            self._live = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            self._hold_liveness_lock(self.holder)
+        except self._psycopg.Error as error:
+            raise OSError(errno.EIO, f"the database cannot be used: {error}") from error
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Any]:
@@ -142,6 +160,7 @@ class Database:
 LIVE_HOLDERS = (
     "SELECT objid::integer FROM pg_locks WHERE locktype = 'advisory' AND granted"
     f" AND classid = {LOCK_CLASS} AND objsubid = 2 AND objid <> 0"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
 """SQL for the holders whose process is alive: their advisory lock is held."""
 
@@ -289,6 +308,7 @@ class PostgresInbox:
 
     def pending(self) -> list[dict[str, Any]]:
         """Adopt the updates of processes that died, and return them by update id."""
+        self.database.stay_alive()
         with self.database.connection() as conn:
             rows = conn.execute(
                 f"""

@@ -2,14 +2,18 @@
 
 Usage:
     python scripts/bench.py                      sizes 100,10000,100000; JSON on stdout,
-                                                 the table on stderr
+                                                 the tables on stderr; every part (PostgreSQL
+                                                 skipped, with a note, if no server is here)
     python scripts/bench.py --quick              sizes 100,1000 and few conversations (the test)
     python scripts/bench.py --sizes 100,5000 --conversations 200 --concurrency 16
-    python scripts/bench.py --table              the table on stdout instead of the JSON
+    python scripts/bench.py --table              the tables on stdout instead of the JSON
     python scripts/bench.py --data-dir DIR       pre-fill under DIR (kept) instead of a temp dir
     python scripts/bench.py --sizes 1000000 --parts startup,backup
                                                  only some parts (workload, startup, backup,
-                                                 naive): the million-user point
+                                                 naive, postgres): the million-user point
+    python scripts/bench.py --sizes 100,10000 --parts workload,postgres --table
+                                                 the same workload on the files and on
+                                                 PostgreSQL, side by side
     python scripts/bench.py --profile 100000     the conversation workload at N=100000 under
                                                  cProfile (main thread and every worker thread):
                                                  the top 25 functions by cumulative time, the
@@ -22,7 +26,8 @@ For each size N the store (one TinyDB file per user, ``BOT_DATA_DIR/users/<id>.j
 pre-filled with N users, untimed: the files are written directly, with the bytes and modes
 ``UserStore.save`` produces for records taken from a real conversation (users at every step of
 it, one in 100 with a reminder in ``reminders.json``), and a few are checked with
-``UserStore.load``. Then, each in a fresh process so that sizes do not pollute each other:
+``UserStore.load`` (only if a part that uses the files is run: workload, startup, backup).
+Then, each in a fresh process so that sizes do not pollute each other:
 
 * the workload (``--worker N``): simulated users hold whole conversations through the REAL
   python-telegram-bot ``Application`` built by ``TelegramChannel.build`` (the bot's per-user
@@ -41,7 +46,14 @@ it, one in 100 with a reminder in ``reminders.json``), and a few are checked wit
   and answers each request in a worker thread of the same default executor the bot uses for its
   disk I/O, so it would both show up in the profile and compete with the bot for its threads.
   The test suite already checks every message against the strict stand-in. Peak RSS is the
-  worker's VmHWM.
+  worker's VmHWM; CPU ms/update its own CPU time (every thread) over the timed conversations.
+  ``LeanTelegram`` counts the calls by method: ``calls_per_update`` (timed conversations only);
+  ``chat_calls_per_update``, those that name a chat (sendMessage, editMessageText,
+  sendDocument, sendPhoto...; not answerCallbackQuery, getUpdates, setMyCommands), which a plain
+  ``AIORateLimiter`` holds to Telegram's 30 a second; and ``limited_calls_per_update``, those
+  the bot's own ``BroadcastLimiter`` holds to it (counted by a gate in the limiter's place that
+  lets everything through): only what the bot sends on its own, never a reply.
+  ``updates_per_s_at_telegram_limit`` = 30 / that (None when no call is held).
 * start-up: a real ``python -m bot`` (TELEGRAM_BOT_TOKEN set, TELEGRAM_API_BASE_URL pointing at
   tests/support/telegram_standin.py's ``StandInServer`` on 127.0.0.1, BOT_DATA_DIR the pre-filled
   directory) is timed from its launch to its first getUpdates call (median of ``--startup-runs``),
@@ -53,6 +65,18 @@ it, one in 100 with a reminder in ``reminders.json``), and a few are checked wit
   pre-filled with N documents (one per user, the same records), and the same answers saved with
   ``table.update`` on it: up to ``--naive-writes`` writes, fewer if ``--naive-budget`` seconds
   run out (at least 3), so writes per second is extrapolated from those.
+* the PostgreSQL store (``postgres``, when a server is here: else skipped with a note on stderr
+  and ``"postgres_skipped"`` in the JSON): one throwaway server for the whole run
+  (tests/support/postgres.py: initdb into a temp dir, 127.0.0.1, with fsync, synchronous_commit
+  and full_page_writes OFF, so commits are not flushed, unlike the files' fsync), and for each
+  size a new database, its tables made by ``bot.postgres.Database``, filled with the same N
+  records and reminders as the files (``COPY ... FROM STDIN``, then ``VACUUM ANALYZE``; a few
+  checked with ``PostgresStore.load``) and dropped afterwards. The same workload worker
+  (``--worker N --store-url URL``) then runs against ``PostgresStore`` and
+  ``PostgresReminders`` (``bot.backends.open_database``), with the same seeds. Its CPU ms/update
+  and peak RSS are the bot process's; the server's CPU (its postmaster's and every child's,
+  live or reaped, from /proc/<pid>/stat) over the same timed conversations is
+  ``server_cpu_ms_per_update``, and the two together ``total_cpu_ms_per_update``.
 
 On the same disk, at the start and again beside each size (shared disks drift; the median is
 reported): the raw limit, an atomic write of a user-sized file (temp file, write, flush, fsync,
@@ -60,13 +84,21 @@ reported): the raw limit, an atomic write of a user-sized file (temp file, write
 
 Output (stdout, JSON):
     {"sizes": {"100": {"updates_per_second", "p50_ms", "p99_ms", "peak_rss_mb", "startup_s",
-                       "naive_writes_per_second", ...}, ...},
-     "raw_fsync_writes_per_second", "raw_fsync_samples",
+                       "chat_calls_per_update", "limited_calls_per_update",
+                       "updates_per_s_at_telegram_limit",
+                       "calls_per_update": {method: calls}, "naive_writes_per_second", ...,
+                       "postgres": {"updates_per_second", "cpu_ms_per_update",
+                                    "server_cpu_ms_per_update", ...}}, ...},
+     "raw_fsync_writes_per_second", "raw_fsync_samples", ("postgres_skipped": why,)
      "targets": {name: {"target", "value", "met"}}, "seconds", "config"}
+The tables (stderr, or stdout with --table): the TinyDB files with the other parts, then the
+PostgreSQL store.
 Targets are reported, never asserted: per-update cost (ms per update, from updates/s) at the
 largest size within 1.5x of the smallest; updates/s at least half the raw fsync limit; at least
 100x the naive baseline's writes/s at the largest size; start-up under 1.5 s and peak RSS under
-150 MB at the largest size; backup and restore each under 100 MB of peak RSS at the largest size.
+150 MB at the largest size; backup and restore each under 100 MB of peak RSS at the largest size;
+on PostgreSQL, CPU ms per update (the bot's and the server's) at the largest size within 1.5x of
+the smallest.
 A target whose part was not run (``--parts``) is left out. Exit status 0 unless a run failed (a
 conversation did not finish, an error was logged, a subprocess died).
 """
@@ -93,7 +125,8 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +156,35 @@ TARGETS = {
     "peak_rss_mb": 150.0,
     "backup_peak_rss_mb": 100.0,
     "restore_peak_rss_mb": 100.0,
+    "postgres_cost_scaling": 1.5,
 }
-PARTS = ("workload", "startup", "backup", "naive")
+PARTS = ("workload", "startup", "backup", "naive", "postgres")
+FILE_PARTS = {"workload", "startup", "backup"}
+"""The parts that need the pre-filled TinyDB files."""
+TELEGRAM_LIMIT = 30
+"""Telegram's overall limit, requests a second that carry a chat_id (AIORateLimiter's)."""
+WORKLOAD_FIGURES = (
+    "updates_per_second",
+    "p50_ms",
+    "p99_ms",
+    "peak_rss_mb",
+    "per_update_ms",
+    "cpu_ms_per_update",
+    "mean_ms",
+    "conversations",
+    "updates",
+    "reasked",
+    "errors",
+    "unfinished",
+    "chat_calls_per_update",
+    "limited_calls_per_update",
+    "updates_per_s_at_telegram_limit",
+    "calls_per_update",
+    "chat_methods",
+    "server_cpu_ms_per_update",
+    "total_cpu_ms_per_update",
+)
+"""What the report keeps of a workload run (the last two on PostgreSQL only)."""
 HOT_PATH = (
     r"/bot/|telegram/|tinydb/|jinja2/|markupsafe/|json/|posixpath|pathlib"
     r"|\{built-in method (posix|_json)"
@@ -223,6 +283,24 @@ def prefill_record(templates: list[str], reminded: str, i: int) -> str:
     return reminded if i % REMINDER_EVERY == 0 else templates[i % len(templates)]
 
 
+def reminder_day(reminded: str) -> str:
+    """The day (ISO) of the reminder in the record template `reminded`."""
+    return json.loads(reminded)["case"]["reminders"][0]["due"]
+
+
+def check_prefilled(store: Any, templates: list[str], reminded: str, n: int) -> list[str]:
+    """Load a few pre-filled users with the real store: each is as written. Their keys."""
+    rng = random.Random(n)
+    keys = []
+    for i in {0, n - 1, *(rng.randrange(n) for _ in range(5))}:
+        key = str(PREFILL_BASE + i)
+        record = store.load(key)
+        expected = json.loads(prefill_record(templates, reminded, i).replace(MARK, key))
+        assert record == expected, f"pre-filled user {key} does not load as written"
+        keys.append(key)
+    return keys
+
+
 def prefill(data_dir: Path, n: int) -> dict[str, Any]:
     """Write n users' files (and reminders.json) as UserStore would; return what was written."""
     from bot.store import AtomicJSONStorage, ReminderIndex, UserStore
@@ -238,7 +316,7 @@ def prefill(data_dir: Path, n: int) -> dict[str, Any]:
     fix_mode = (0o600 & ~umask) != 0o600
     users = store.users_dir
     total = 0
-    reminder_day = json.loads(reminded)["case"]["reminders"][0]["due"]
+    day = reminder_day(reminded)
     index: dict[str, list[str]] = {}
     for i in range(n):
         uid = str(PREFILL_BASE + i).encode()
@@ -253,17 +331,12 @@ def prefill(data_dir: Path, n: int) -> dict[str, Any]:
             os.close(fd)
         total += len(data)
         if i % REMINDER_EVERY == 0:
-            index[str(PREFILL_BASE + i)] = [reminder_day]
+            index[str(PREFILL_BASE + i)] = [day]
     AtomicJSONStorage(data_dir / "reminders.json").write({"due": {"1": index}})
     os.sync()  # the files on disk before anything is timed; not timed itself
     seconds = time.perf_counter() - started
     # Check a few with the real store: they load, they are this user's, the modes are right.
-    rng = random.Random(n)
-    for i in {0, n - 1, *(rng.randrange(n) for _ in range(5))}:
-        key = str(PREFILL_BASE + i)
-        record = store.load(key)
-        expected = json.loads(prefill_record(templates, reminded, i).replace(MARK, key))
-        assert record == expected, f"pre-filled user {key} does not load as written"
+    for key in check_prefilled(store, templates, reminded, n):
         assert (store.path_for(key).stat().st_mode & 0o777) == 0o600
     assert (users.stat().st_mode & 0o777) == 0o700
     assert len(ReminderIndex(data_dir).items()) == len(index)
@@ -274,6 +347,78 @@ def prefill(data_dir: Path, n: int) -> dict[str, Any]:
         "asking": asking,
         "templates": len(templates),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# The PostgreSQL store
+
+POSTGRES_SERVER = (
+    "tests/support/postgres.py's throwaway server on 127.0.0.1 (TCP), with fsync=off,"
+    " synchronous_commit=off, full_page_writes=off: no flush per commit, unlike the files'"
+    " fsync; its CPU is its postmaster's and children's, from /proc"
+)
+
+
+def start_postgres() -> tuple[Any, str | None]:
+    """A throwaway PostgreSQL server (tests/support/postgres.py), or None and why there is none."""
+    try:
+        import pytest
+
+        from tests.support.postgres import start_server
+    except ImportError as error:
+        return None, f"cannot start a server: {error}"
+    try:
+        return start_server(), None
+    except (pytest.skip.Exception, pytest.fail.Exception) as why:  # how it says "none here"
+        return None, " ".join(str(why.msg).split())
+
+
+def postmaster_pid(server: Any) -> int | None:
+    """The process id of the server's postmaster (every other of its processes is a child)."""
+    try:
+        return int((server.data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def prefill_postgres(url: str, n: int) -> dict[str, Any]:
+    """Fill the empty database at `url` with the n users `prefill` writes (the same records,
+    the same reminders), its tables made by `bot.postgres.Database`; return what was written."""
+    import psycopg
+
+    from bot.postgres import Database, PostgresReminders, PostgresStore
+
+    started = time.perf_counter()
+    templates, reminded, _ = record_templates()
+    database = Database(url, pool_size=1)  # makes the tables
+    try:
+        day = date.fromisoformat(reminder_day(reminded))
+        with psycopg.connect(url) as conn, conn.cursor() as cursor:
+            with cursor.copy("COPY bot_users (key, record) FROM STDIN") as copy:
+                for i in range(n):
+                    key = str(PREFILL_BASE + i)
+                    copy.write_row((key, prefill_record(templates, reminded, i).replace(MARK, key)))
+            with cursor.copy("COPY bot_reminders (key, day) FROM STDIN") as copy:
+                for i in range(0, n, REMINDER_EVERY):
+                    copy.write_row((str(PREFILL_BASE + i), day))
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")  # as autovacuum would have, long before
+            size = conn.execute("SELECT pg_total_relation_size('bot_users')").fetchone()[0]
+        seconds = time.perf_counter() - started
+        check_prefilled(PostgresStore(database), templates, reminded, n)
+        reminders = len(PostgresReminders(database).items())
+        assert reminders == len(range(0, n, REMINDER_EVERY)), f"{reminders} reminders"
+    finally:
+        database.close()
+    return {"prefill_s": seconds, "users": n, "table_mb": size / 1e6}
+
+
+def drop_database(server: Any, url: str) -> None:
+    """Drop the database at `url` (one of `server`'s), its disk given back."""
+    import psycopg
+
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {url.rsplit('/', 1)[1]} WITH (FORCE)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,10 +448,19 @@ class LeanTelegram:
         """Chat -> perf_counter() of the bot's latest call about it."""
         self.callbacks: dict[str, int] = {}
         self.calls = 0
+        self.by_method: Counter[str] = Counter()
+        """Method (as in the URL: sendMessage) -> calls."""
+        self.chat_calls: Counter[str] = Counter()
+        """Method -> calls that named a chat: those a plain AIORateLimiter holds to 30/s."""
+        self.held = 0
+        """Calls the bot's rate limiter held to its overall limit (see `Gate`)."""
 
     def answer(self, method: str, params: dict[str, Any]) -> Any:
         """The result of one call."""
         self.calls += 1
+        self.by_method[method] += 1
+        if params.get("chat_id") is not None:
+            self.chat_calls[method] += 1
         name = method.lower()
         now = time.perf_counter()
         if name == "answercallbackquery":
@@ -323,6 +477,27 @@ class LeanTelegram:
         if name == "getupdates":
             return []
         return True  # setMyCommands, deleteWebhook, close, ...
+
+    def snapshot(self) -> tuple[Counter[str], Counter[str], int]:
+        """The counts so far, for `per_update`."""
+        return Counter(self.by_method), Counter(self.chat_calls), self.held
+
+    def per_update(
+        self, since: tuple[Counter[str], Counter[str], int], updates: int
+    ) -> dict[str, Any]:
+        """The calls made since `since` (a `snapshot`), per update: by method, those naming a
+        chat (what a plain AIORateLimiter holds to Telegram's 30 a second), and those the bot's
+        limiter holds to it, with the updates a second that allows."""
+        calls = self.by_method - since[0]
+        chat_calls = self.chat_calls - since[1]
+        held = (self.held - since[2]) / updates
+        return {
+            "calls_per_update": {method: c / updates for method, c in sorted(calls.items())},
+            "chat_methods": sorted(chat_calls),
+            "chat_calls_per_update": sum(chat_calls.values()) / updates,
+            "limited_calls_per_update": held,
+            "updates_per_s_at_telegram_limit": TELEGRAM_LIMIT / held if held else None,
+        }
 
     def _message(self, name: str, chat: int, params: dict[str, Any]) -> dict[str, Any]:
         if name == "editmessagetext":
@@ -356,6 +531,20 @@ class LeanTelegram:
             if "m::download" in data:
                 self.finished.add(chat)
         return message
+
+
+class Gate:
+    """In the rate limiter's overall limit's place: lets every call through at once, counting
+    them on the network (the workload measures the bot, not Telegram's limit)."""
+
+    def __init__(self, network: LeanTelegram) -> None:
+        self.network = network
+
+    async def __aenter__(self) -> None:
+        self.network.held += 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
 
 
 def lean_request(network: LeanTelegram):
@@ -623,7 +812,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 async def _workload(
-    data_dir: Path,
+    data_dir: Path | None,
     n: int,
     conversations: int,
     concurrency: int,
@@ -632,9 +821,15 @@ async def _workload(
     executor: concurrent.futures.Executor | None = None,
     instrument: bool = False,
     templates: tuple[list[str], str, list[int]] | None = None,
+    store_url: str | None = None,
+    server_pid: int | None = None,
 ) -> dict[str, Any]:
+    """The conversations against the TinyDB files in `data_dir`, or the PostgreSQL database
+    at `store_url` (whose server's CPU is counted too when `server_pid`, its postmaster, is
+    given)."""
     from telegram import Update
 
+    from bot.backends import Backend, open_database
     from bot.channels.telegram import TelegramChannel
     from bot.conversation import Conversation
     from bot.render import Renderer
@@ -645,8 +840,12 @@ async def _workload(
         loop.set_default_executor(executor)
     errors = ErrorCount()
     logging.getLogger().addHandler(errors)
-    store = UserStore(data_dir)
-    conversation = Conversation(store, reminder_index=ReminderIndex(data_dir))
+    if store_url:
+        backend = open_database(store_url)
+    else:
+        backend = Backend(UserStore(data_dir), ReminderIndex(data_dir), None, shared=False)
+    store = backend.store
+    conversation = Conversation(store, reminder_index=backend.reminders)
     if instrument:  # how long turns wait for the store's lock and the per-user lock stripes
         store._locks = [TimedLock(lock) for lock in store._locks]
         conversation._locks = [TimedLock(lock) for lock in conversation._locks]
@@ -659,6 +858,7 @@ async def _workload(
         get_updates_request=lean_request(network),
         overall_max_rate=0,  # Telegram's 30 messages a second would be all this measures
     )
+    app.bot.rate_limiter._base_limiter = Gate(network)  # what it would hold, counted
     # Know when the Application has finished an update: wrap the bot's own update processor.
     waiting: dict[int, asyncio.Future] = {}
     processor = app.update_processor
@@ -742,30 +942,38 @@ async def _workload(
         await app.start()
         try:
             await run_all(warm, record=False)
+            calls_before = network.snapshot()
+            server_before = tree_cpu_seconds(server_pid) if server_pid else 0.0
             cpu_before = time.process_time()
             started = time.perf_counter()
             await run_all(timed, record=True)
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu_before
+            server_cpu = tree_cpu_seconds(server_pid) - server_before if server_pid else None
         finally:
             await app.stop()
     logging.getLogger().removeHandler(errors)
     unfinished = [u.uid for u in [*warm, *timed] if u.uid not in network.finished]
-    for user in timed[:20]:  # the answers really are on disk
+    for user in timed[:20]:  # the answers really are stored
         record = store.load(str(user.uid))
         if record is None or record["case"]["mode"] != "done":
             unfinished.append(user.uid)
+    backend.close()
     updates = len(latencies)
-    locks: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    if server_cpu is not None:
+        extra["server_cpu_ms_per_update"] = 1000 * server_cpu / updates
+        extra["total_cpu_ms_per_update"] = 1000 * (cpu + server_cpu) / updates
     if instrument:
-        locks = {
+        extra |= {
             "store_lock_wait_s": sum(lock.waited for lock in store._locks),
             "store_lock_acquired": sum(lock.acquired for lock in store._locks),
             "stripe_lock_wait_s": sum(lock.waited for lock in conversation._locks),
             "stripe_lock_acquired": sum(lock.acquired for lock in conversation._locks),
         }
     return {
-        **locks,
+        **extra,
+        **network.per_update(calls_before, updates),
         "updates_all": handed[0],
         "conversations": len(timed),
         "returning": sum(u.returning for u in timed),
@@ -801,17 +1009,39 @@ def peak_rss_mb(pid: int | str = "self") -> float:
     return float("nan")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of a process and of its children, those alive now and those
+    it has reaped: a PostgreSQL server's, whose processes are all its postmaster's children."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # After the name in parentheses: state, ppid, ..., utime, stime, cutime, cstime.
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        if entry.name == str(pid):
+            total += sum(int(f) for f in fields[11:15])
+        elif fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def run_worker(args: argparse.Namespace) -> int:
-    """--worker N: the workload on the pre-filled directory; one JSON line on stdout."""
+    """--worker N: the workload on the pre-filled directory (or database, --store-url); one
+    JSON line on stdout."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     result = asyncio.run(
         _workload(
-            Path(args.data_dir),
+            Path(args.data_dir) if args.data_dir else None,
             args.worker,
             args.conversations,
             args.concurrency,
             args.seed,
             args.warmup,
+            store_url=args.store_url,
+            server_pid=args.server_pid,
         )
     )
     result["peak_rss_mb"] = peak_rss_mb()
@@ -1038,6 +1268,71 @@ def _child(args: list[str]) -> dict[str, Any]:
     return json.loads(process.stdout.strip().splitlines()[-1])
 
 
+def run_workloads(args: argparse.Namespace, n: int, store: list[str]) -> list[dict[str, Any]]:
+    """--repeats runs of the workload at size n, each in a worker process of its own; `store`
+    says where the store is (--data-dir DIR, or --store-url URL --server-pid PID)."""
+    runs = []
+    for repeat in range(args.repeats):
+        runs.append(
+            _child(
+                [
+                    "--worker",
+                    str(n),
+                    *store,
+                    "--seed",
+                    str(args.seed * 100 + repeat),
+                    "--conversations",
+                    str(args.conversations),
+                    "--concurrency",
+                    str(args.concurrency),
+                    "--warmup",
+                    str(args.warmup),
+                ]
+            )
+        )
+    return runs
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of the run with the median throughput (it speaks for the size), with the
+    largest peak RSS of them all."""
+    work = sorted(runs, key=lambda run: run["updates_per_second"])[len(runs) // 2]
+    return {
+        **{k: work[k] for k in WORKLOAD_FIGURES if k in work},
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
+        "updates_per_second_runs": [run["updates_per_second"] for run in runs],
+        "returning_users": work["returning"],
+    }
+
+
+def run_failures(what: str, runs: list[dict[str, Any]]) -> list[str]:
+    """What went wrong in the runs: errors logged, conversations that did not finish."""
+    return [
+        f"{what}: {run['errors']} errors ({run['first_error']}), "
+        f"{run['unfinished']} unfinished conversations"
+        for run in runs
+        if run["errors"] or run["unfinished"]
+    ]
+
+
+def run_postgres(args: argparse.Namespace, server: Any, n: int) -> tuple[dict[str, Any], list[str]]:
+    """The workload at size n against a new database of `server`, pre-filled like the files
+    (dropped afterwards): its figures, and what failed."""
+    url = server.new_database()
+    try:
+        filled = prefill_postgres(url, n)
+        say(f"N={n}: PostgreSQL pre-filled in {filled['prefill_s']:.1f} s")
+        pid = postmaster_pid(server)
+        runs = run_workloads(
+            args, n, ["--store-url", url, *(["--server-pid", str(pid)] if pid else [])]
+        )
+    finally:
+        drop_database(server, url)
+    figures = {**filled, **median_run(runs)}
+    say(f"N={n}: PostgreSQL {figures['updates_per_second']:.0f} updates/s")
+    return figures, run_failures(f"N={n} on PostgreSQL", runs)
+
+
 def run_all(args: argparse.Namespace) -> int:
     """Every size, the references, the targets; JSON on stdout, the table on stderr."""
     started = time.perf_counter()
@@ -1049,6 +1344,10 @@ def run_all(args: argparse.Namespace) -> int:
     failed: list[str] = []
     load_before = os.getloadavg()
     raw_samples: list[float] = []
+    server, postgres_skipped = start_postgres() if "postgres" in parts else (None, None)
+    if postgres_skipped:
+        say(f"PostgreSQL store: skipped, {postgres_skipped}")
+        parts.discard("postgres")
     try:
         templates, _, _ = record_templates()
         raw_size = len(user_file_text(templates[-1]))  # a finished user's file
@@ -1058,60 +1357,21 @@ def run_all(args: argparse.Namespace) -> int:
             data_dir = root / f"n{n}"
             if data_dir.exists():
                 shutil.rmtree(data_dir)
-            filled = prefill(data_dir, n)
-            say(f"N={n}: pre-filled in {filled['seconds']:.1f} s")
+            results[str(n)] = {}
+            if parts & FILE_PARTS:
+                filled = prefill(data_dir, n)
+                say(f"N={n}: pre-filled in {filled['seconds']:.1f} s")
+                results[str(n)] |= {
+                    "prefill_s": filled["seconds"],
+                    "mean_user_file_bytes": filled["mean_file_bytes"],
+                }
             # The disk's rate right beside each size's runs: shared disks drift.
             raw_samples.append(raw_fsync_rate(root / "raw", raw_size, args.raw_seconds / 2))
-            results[str(n)] = {
-                "prefill_s": filled["seconds"],
-                "mean_user_file_bytes": filled["mean_file_bytes"],
-            }
-            runs = []
-            for repeat in range(args.repeats if "workload" in parts else 0):
-                runs.append(
-                    _child(
-                        [
-                            "--worker",
-                            str(n),
-                            "--data-dir",
-                            str(data_dir),
-                            "--seed",
-                            str(args.seed * 100 + repeat),
-                            "--conversations",
-                            str(args.conversations),
-                            "--concurrency",
-                            str(args.concurrency),
-                            "--warmup",
-                            str(args.warmup),
-                        ]
-                    )
-                )
-                say(f"N={n}: {runs[-1]['updates_per_second']:.0f} updates/s")
-            if runs:
-                # The run with the median throughput speaks for the size; peak RSS the largest.
-                work = sorted(runs, key=lambda run: run["updates_per_second"])[len(runs) // 2]
-                work["peak_rss_mb"] = max(run["peak_rss_mb"] for run in runs)
-                results[str(n)] |= {
-                    **{
-                        k: work[k]
-                        for k in (
-                            "updates_per_second",
-                            "p50_ms",
-                            "p99_ms",
-                            "peak_rss_mb",
-                            "per_update_ms",
-                            "cpu_ms_per_update",
-                            "mean_ms",
-                            "conversations",
-                            "updates",
-                            "reasked",
-                            "errors",
-                            "unfinished",
-                        )
-                    },
-                    "updates_per_second_runs": [run["updates_per_second"] for run in runs],
-                    "returning_users": work["returning"],
-                }
+            if "workload" in parts:
+                runs = run_workloads(args, n, ["--data-dir", str(data_dir)])
+                results[str(n)] |= median_run(runs)
+                say(f"N={n}: {results[str(n)]['updates_per_second']:.0f} updates/s")
+                failed += run_failures(f"N={n}", runs)
             if "startup" in parts:
                 startup = measure_startup(data_dir, args.startup_runs)
                 say(f"N={n}: start-up {startup['startup_s']:.2f} s")
@@ -1149,15 +1409,14 @@ def run_all(args: argparse.Namespace) -> int:
                         "naive_file_mb",
                     )
                 }
-            for run in runs:
-                if run["errors"] or run["unfinished"]:
-                    failed.append(
-                        f"N={n}: {run['errors']} errors ({run['first_error']}), "
-                        f"{run['unfinished']} unfinished conversations"
-                    )
+            if "postgres" in parts:
+                results[str(n)]["postgres"], failures = run_postgres(args, server, n)
+                failed += failures
             if not args.data_dir:
                 shutil.rmtree(data_dir, ignore_errors=True)
     finally:
+        if server is not None:
+            server.stop()
         if not args.data_dir:
             shutil.rmtree(root, ignore_errors=True)
     raw = statistics.median(raw_samples)
@@ -1177,10 +1436,15 @@ def run_all(args: argparse.Namespace) -> int:
             "load_average_before": load_before,
             "load_average_after": os.getloadavg(),
             "network": "LeanTelegram: in-process BaseRequest, answered in the event loop",
+            "telegram_limit": f"{TELEGRAM_LIMIT}/s for what the bot sends on its own",
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
         },
     }
+    if "postgres" in parts:
+        report["config"]["postgres"] = POSTGRES_SERVER
+    if postgres_skipped:
+        report["postgres_skipped"] = postgres_skipped
     table = render_table(report)
     if args.table:
         print(table)
@@ -1236,57 +1500,123 @@ def targets(results: dict[str, dict[str, Any]], raw: float) -> dict[str, dict[st
             large[name],
             large[name] < TARGETS[name],
         )
+    if "postgres" in small and "postgres" in large:
+        # The bot's CPU and the server's when it was counted: the whole cost of an update.
+        key = "total_cpu_ms_per_update"
+        if key not in small["postgres"] or key not in large["postgres"]:
+            key = "cpu_ms_per_update"
+        what = "bot + server" if key.startswith("total") else "bot only"
+        scaling = large["postgres"][key] / small["postgres"][key]
+        found["postgres_cost_scaling"] = (
+            f"CPU ms per update on PostgreSQL ({what}) at N={sizes[-1]} <= 1.5 x at N={sizes[0]}",
+            scaling,
+            scaling <= TARGETS["postgres_cost_scaling"],
+        )
     return {
         name: {"target": target, "value": round(value, 3), "met": bool(met)}
         for name, (target, value, met) in found.items()
     }
 
 
-def render_table(report: dict[str, Any]) -> str:
-    """The figures as a plain-text table."""
-    columns = (
-        ("N", "", lambda r: ""),
-        ("updates/s", "updates_per_second", lambda r: f"{r['updates_per_second']:.0f}"),
-        ("ms/update", "per_update_ms", lambda r: f"{r['per_update_ms']:.2f}"),
-        ("cpu ms/upd", "cpu_ms_per_update", lambda r: f"{r['cpu_ms_per_update']:.2f}"),
-        ("p50 ms", "p50_ms", lambda r: f"{r['p50_ms']:.1f}"),
-        ("p99 ms", "p99_ms", lambda r: f"{r['p99_ms']:.1f}"),
-        ("peak RSS MB", "peak_rss_mb", lambda r: f"{r['peak_rss_mb']:.0f}"),
-        ("start-up s", "startup_s", lambda r: f"{r['startup_s']:.2f}"),
-        (
-            "bot RSS MB",
-            "bot_rss_at_first_poll_mb",
-            lambda r: f"{r['bot_rss_at_first_poll_mb']:.0f}",
+WORKLOAD_COLUMNS = (
+    ("updates/s", "updates_per_second", lambda r: f"{r['updates_per_second']:.0f}"),
+    ("ms/update", "per_update_ms", lambda r: f"{r['per_update_ms']:.2f}"),
+    ("cpu ms/upd", "cpu_ms_per_update", lambda r: f"{r['cpu_ms_per_update']:.2f}"),
+    ("p50 ms", "p50_ms", lambda r: f"{r['p50_ms']:.1f}"),
+    ("p99 ms", "p99_ms", lambda r: f"{r['p99_ms']:.1f}"),
+    ("peak RSS MB", "peak_rss_mb", lambda r: f"{r['peak_rss_mb']:.0f}"),
+)
+"""The columns of a workload's figures: (title, key that must be there, cell)."""
+MAIN_COLUMNS = (
+    *WORKLOAD_COLUMNS,
+    (
+        "chat calls/update",
+        "chat_calls_per_update",
+        lambda r: f"{r['chat_calls_per_update']:.2f}",
+    ),
+    (
+        "held to 30/s",
+        "limited_calls_per_update",
+        lambda r: f"{r['limited_calls_per_update']:.2f}",
+    ),
+    ("start-up s", "startup_s", lambda r: f"{r['startup_s']:.2f}"),
+    (
+        "bot RSS MB",
+        "bot_rss_at_first_poll_mb",
+        lambda r: f"{r['bot_rss_at_first_poll_mb']:.0f}",
+    ),
+    ("backup s", "backup_s", lambda r: f"{r['backup_s']:.1f}"),
+    ("backup MB", "backup_peak_rss_mb", lambda r: f"{r['backup_peak_rss_mb']:.0f}"),
+    ("restore s", "restore_s", lambda r: f"{r['restore_s']:.1f}"),
+    ("restore MB", "restore_peak_rss_mb", lambda r: f"{r['restore_peak_rss_mb']:.0f}"),
+    (
+        "naive writes/s",
+        "naive_writes_per_second",
+        lambda r: f"{r['naive_writes_per_second']:.2f}",
+    ),
+    (
+        "speed-up",
+        "naive_writes_per_second",
+        lambda r: (
+            f"{r['updates_per_second'] / r['naive_writes_per_second']:.0f}x"
+            if "updates_per_second" in r
+            else "-"
         ),
-        ("backup s", "backup_s", lambda r: f"{r['backup_s']:.1f}"),
-        ("backup MB", "backup_peak_rss_mb", lambda r: f"{r['backup_peak_rss_mb']:.0f}"),
-        ("restore s", "restore_s", lambda r: f"{r['restore_s']:.1f}"),
-        ("restore MB", "restore_peak_rss_mb", lambda r: f"{r['restore_peak_rss_mb']:.0f}"),
-        (
-            "naive writes/s",
-            "naive_writes_per_second",
-            lambda r: f"{r['naive_writes_per_second']:.2f}",
-        ),
-        (
-            "speed-up",
-            "naive_writes_per_second",
-            lambda r: (
-                f"{r['updates_per_second'] / r['naive_writes_per_second']:.0f}x"
-                if "updates_per_second" in r
-                else "-"
-            ),
-        ),
-    )
-    rows = [[title for title, _, _ in columns]]
-    for n, result in sorted(report["sizes"].items(), key=lambda item: int(item[0])):
-        rows.append(
-            [f"{int(n):,}"]
-            + [cell(result) if key in result else "-" for _, key, cell in columns[1:]]
+    ),
+)
+POSTGRES_COLUMNS = (
+    *WORKLOAD_COLUMNS[:3],
+    (
+        "server cpu ms/upd",
+        "server_cpu_ms_per_update",
+        lambda r: f"{r['server_cpu_ms_per_update']:.2f}",
+    ),
+    *WORKLOAD_COLUMNS[3:],
+    ("table MB", "table_mb", lambda r: f"{r['table_mb']:.1f}"),
+)
+
+
+def _table(columns: tuple, rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Lines of a plain-text table: a row per size (N, then a cell per column, "-" where its
+    key is missing); a column no row has (its part was not run) is left out."""
+    columns = tuple(c for c in columns if any(c[1] in result for _, result in rows))
+    cells = [["N", *(title for title, _, _ in columns)]]
+    for n, result in sorted(rows, key=lambda row: int(row[0])):
+        cells.append(
+            [f"{int(n):,}"] + [cell(result) if key in result else "-" for _, key, cell in columns]
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.append("")
+    return lines
+
+
+def render_table(report: dict[str, Any]) -> str:
+    """The figures as plain-text tables: the files (and the parts beside them), PostgreSQL."""
+    sizes = report["sizes"]
+    lines: list[str] = []
+    if any(key in result for result in sizes.values() for _, key, _ in MAIN_COLUMNS):
+        lines += ["TinyDB files", *_table(MAIN_COLUMNS, list(sizes.items())), ""]
+    postgres = [(n, result["postgres"]) for n, result in sizes.items() if "postgres" in result]
+    if postgres:
+        lines.append(
+            "PostgreSQL store (the same workload; a test server with fsync off; cpu ms/upd and"
+            " peak RSS are the bot process's, server cpu ms/upd its postmaster's and children's)"
+        )
+        lines += [*_table(POSTGRES_COLUMNS, postgres), ""]
+    elif "postgres_skipped" in report:
+        lines += [f"PostgreSQL store: skipped, {report['postgres_skipped']}", ""]
+    largest = max(sizes, key=int)
+    # The workload's calls (on the files, or else on PostgreSQL: the same conversations).
+    calls = sizes[largest].get("postgres", {}) | sizes[largest]
+    if "chat_calls_per_update" in calls:
+        chat_calls, held = calls["chat_calls_per_update"], calls["limited_calls_per_update"]
+        lines.append(
+            f"N={int(largest):,}: {chat_calls:.2f} calls naming a chat per update, which a plain"
+            f" AIORateLimiter would hold to {TELEGRAM_LIMIT}/s ({TELEGRAM_LIMIT / chat_calls:.1f}"
+            f" updates/s); {held:.2f} held by the bot's BroadcastLimiter"
+            + (f" ({calls['updates_per_s_at_telegram_limit']:.1f} updates/s)" if held else "")
+        )
     samples = ", ".join(f"{rate:.0f}" for rate in report["raw_fsync_samples"])
     lines.append(
         f"raw atomic write + fsync: {report['raw_fsync_writes_per_second']:.0f} writes/s"
@@ -1437,6 +1767,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strip-dirs", action="store_true", help="short file names in profile")
     parser.add_argument("--worker", type=int, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--naive", type=int, metavar="N", help=argparse.SUPPRESS)
+    parser.add_argument("--store-url", help=argparse.SUPPRESS)  # --worker on PostgreSQL
+    parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)  # its postmaster
     parser.add_argument(
         "--parts", default=",".join(PARTS), help=f"which to run, of {','.join(PARTS)}"
     )

@@ -223,3 +223,18 @@ def test_the_readmes_retention_query_removes_only_the_inactive_without_reminders
         )
         assert conn.execute(query).rowcount == 1
     assert sorted(store.keys()) == ["old_reminded", "recent"]
+
+
+def test_a_process_whose_liveness_connection_dropped_takes_its_lock_again(postgres_url):
+    database, other = Database(postgres_url), Database(postgres_url)
+    try:
+        PostgresInbox(database).keep(30, update(30, 700))
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            backend = database._live.info.backend_pid
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        assert PostgresInbox(database).pending() == []  # its own: still its own
+        assert database._live.info.backend_pid != backend  # connected again
+        assert PostgresInbox(other).pending() == []  # alive again: nothing to adopt
+    finally:
+        database.close()
+        other.close()

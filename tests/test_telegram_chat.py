@@ -415,3 +415,47 @@ class Context:
 
     def __init__(self, bot) -> None:
         self.bot = bot
+
+
+class CountingLimiter:
+    """Stands in the rate limiter's overall limit, counting what passes through it."""
+
+    def __init__(self) -> None:
+        self.passed = 0
+
+    async def __aenter__(self) -> None:
+        self.passed += 1
+
+    async def __aexit__(self, *exc) -> None:
+        return None
+
+
+def test_replies_skip_the_broadcast_limit_and_reminders_keep_it(tmp_path):
+    """Telegram's ~30 a second is for what a bot sends on its own: the replies to a user's
+    messages and presses (edits too) are not queued behind it; a reminder is."""
+    index = ReminderIndex(tmp_path)
+    harness = Harness(tmp_path)
+    harness.channel.conversation.reminder_index = index
+    overall = CountingLimiter()
+
+    async def chat() -> None:
+        await harness.app.initialize()
+        harness.app.bot.rate_limiter._base_limiter = overall
+        await harness.send("/start")
+        await harness.press("Let's begin")
+        await harness.press("IV ketamine infusion")  # an edit and the next question
+        calls = [name for name, params in harness.fake.calls if "chat_id" in params]
+        assert calls.count("editMessageText") == 1 and calls.count("sendMessage") == 3
+        assert overall.passed == 0
+        set_on = datetime.now(UTC) - timedelta(days=5)
+        earlier = Conversation(harness.store, clock=lambda: set_on, reminder_index=index)
+        yesterday = datetime.now(UTC).date() - timedelta(days=1)
+        earlier.handle(str(USER), Remind("call", yesterday.isoformat()))
+        await harness.channel.look(Context(harness.app.bot))
+        assert "Reminder" in harness.fake.last_text(USER)
+        assert overall.passed == 1
+
+    try:
+        run(chat())
+    finally:
+        run(harness.app.shutdown())

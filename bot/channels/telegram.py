@@ -26,7 +26,6 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -38,7 +37,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.channels import webhook
-from bot.channels.delivery import with_retries
+from bot.channels.delivery import REPLY, BroadcastLimiter, with_retries
 from bot.channels.inbox import Inbox, InboxQueue
 from bot.channels.ordering import PerUserOrder
 from bot.config import Settings
@@ -60,7 +59,8 @@ from bot.render import Keyboard, Renderer, split_message
 
 log = logging.getLogger(__name__)
 TELEGRAM_MAX_RATE = 30
-"""Messages per second Telegram accepts from one bot; 0 turns the limit off (tests)."""
+"""Messages per second Telegram accepts from one bot when it sends on its own (reminders,
+`BroadcastLimiter`); 0 turns the limit off (tests)."""
 LOOK_EVERY = 60.0
 """Seconds between two looks for reminders due and updates a stopped process left
 (`BOT_LOOK_EVERY`)."""
@@ -110,7 +110,7 @@ class TelegramChannel:
                     in_turn=inbox.in_turn if inbox else None,
                 )
             )
-            .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3))
+            .rate_limiter(BroadcastLimiter(overall_max_rate=overall_max_rate, max_retries=3))
         )
         if request is not None:
             builder = builder.request(request)
@@ -256,13 +256,22 @@ class TelegramChannel:
                 continue
             if reply.replaces_pressed and query is not None and query.message is not None:
                 text = self.renderer.render(reply, "html").text
-                await _quietly(query.edit_message_text(text, parse_mode=ParseMode.HTML))
+                edit = update.get_bot().edit_message_text(
+                    text,
+                    chat_id=query.message.chat.id,
+                    message_id=query.message.message_id,
+                    parse_mode=ParseMode.HTML,
+                    rate_limit_args=REPLY,
+                )
+                await _quietly(edit)
                 continue
-            await self.send(update.get_bot(), update.effective_chat.id, reply)
+            await self.send(update.get_bot(), update.effective_chat.id, reply, answering=True)
 
-    async def send(self, bot: Bot, chat_id: int, reply: Reply) -> None:
-        """Send one reply as messages (split to Telegram's limit) or as documents."""
+    async def send(self, bot: Bot, chat_id: int, reply: Reply, *, answering: bool = False) -> None:
+        """Send one reply as messages (split to Telegram's limit) or as documents; `answering`
+        the user's own update (not held to the overall limit of `BroadcastLimiter`)."""
         rendered = self.renderer.render(reply, "html")
+        limit = REPLY if answering else None
         if reply.attachments:
             for number, file in enumerate(self.renderer.attachments(reply)):
                 caption = rendered.text if number == 0 else None
@@ -275,6 +284,7 @@ class TelegramChannel:
                         filename=file.filename,
                         caption=caption,
                         parse_mode=ParseMode.HTML,
+                        rate_limit_args=limit,
                     )
                 )
             return
@@ -283,7 +293,11 @@ class TelegramChannel:
             markup = _markup(rendered.keyboard) if number == len(parts) else None
             await with_retries(
                 lambda part=part, markup=markup: bot.send_message(
-                    chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup
+                    chat_id,
+                    part,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    rate_limit_args=limit,
                 )
             )
 
