@@ -194,6 +194,10 @@ def test_two_workers_on_one_database_lose_nothing_and_do_nothing_twice(postgres_
                 if before.get("text") == after.get("text")
             )
             assert repeats <= reshown, (repeats, reshown)
+            print(
+                f"two workers: {proxy.posted[0]} and {proxy.posted[1]} updates posted,"
+                f" {reshown} shown again after the kill, {repeats} replies repeated"
+            )
 
             # Every user's reminder due now, with both workers looking twice a second.
             set_on = datetime.now(UTC) - timedelta(days=5)
