@@ -197,7 +197,7 @@ class PostgresStore:
             if record is None:
                 conn.rollback()
                 return before
-            text = _serialise_record(record)
+            text = _jsonb_text(_serialise_record(record))
             conn.execute(
                 "UPDATE bot_users SET record = %s::jsonb, updated_at = now() WHERE key = %s",
                 (text, key),
@@ -291,7 +291,7 @@ class PostgresInbox:
     def keep(self, update_id: int, data: dict[str, Any]) -> None:
         """Keep an update until `done`, held by this process (taken over if a process that
         died had it: Telegram sent it again because that one never answered)."""
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        text = _jsonb_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         with self.database.connection() as conn:
             conn.execute(
                 """
@@ -333,6 +333,24 @@ class PostgresInbox:
                 (user_id, update_id, self.database.holder),
             ).fetchone()
         return bool(row[0])
+
+
+def _jsonb_text(text: str) -> str:
+    """JSON text JSONB takes: a NUL character (which JSONB refuses, and which a user may send
+    in a message) becomes U+FFFD, the replacement character, wherever it is."""
+    if "\\u0000" not in text:
+        return text
+    return json.dumps(_without_nul(json.loads(text)), ensure_ascii=False, separators=(",", ":"))
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 def _user_id(data: dict[str, Any]) -> int | None:

@@ -238,3 +238,15 @@ def test_a_process_whose_liveness_connection_dropped_takes_its_lock_again(postgr
     finally:
         database.close()
         other.close()
+
+
+def test_a_nul_character_jsonb_refuses_is_kept_as_the_replacement_character(database):
+    """A user may send a NUL in a message; JSONB cannot hold one: it becomes U+FFFD, and the
+    update and the record are kept all the same (never a poison update Telegram resends)."""
+    PostgresInbox(database).keep(40, update(40, 900, "Ae\x00tna \\u0000"))
+    with psycopg.connect(database.url) as conn:
+        (data,) = conn.execute("SELECT data FROM bot_inbox WHERE update_id = 40").fetchone()
+    assert data["message"]["text"] == "Ae\ufffdtna \\u0000"  # a typed "\u0000" stays as typed
+    store = PostgresStore(database)
+    store.save("9", {"note": "a\x00b", "a\x00": ["\x00"]})
+    assert store.load("9") == {"note": "a\ufffdb", "a\ufffd": ["\ufffd"]}
