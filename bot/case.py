@@ -237,16 +237,17 @@ def _check_shape(data: Mapping[str, Any]) -> None:
 
 
 def progress(flow: Flow, case: Case, question_id: str | None = None) -> tuple[int, int] | None:
-    """(n, total) of a question among those that apply, or None if it does not apply.
+    """(n, total) of a question among those counted (`Flow.counted`), or None if it does not
+    apply or is not counted.
 
     The total counts the questions that may still apply, so it only ever shrinks
     as answers rule branches out.
     """
     values = case.values()
     question_id = question_id or case.cursor
-    if question_id not in flow or not flow[question_id].applies(values):
+    possible = flow.counted(values)
+    if question_id not in possible or not flow[question_id].applies(values):
         return None
-    possible = [q.id for q in flow.questions if q.may_apply(values)]
     return possible.index(question_id) + 1, len(possible)
 
 

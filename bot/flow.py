@@ -21,6 +21,8 @@ UNSURE = "unsure"
 """The treatment's "not sure yet"."""
 SELF, OTHER = "self", "other"
 """Whom a case is about (`for_whom`): the user ("you"), or someone they help ("they")."""
+OPENING = "for_whom"
+"""The question the welcome's buttons answer ("Let's begin", "Begin for someone I help")."""
 MEDICARE, MEDICAID, HDHP = "medicare", "medicaid", "hdhp"
 GOVERNMENT_PLANS = (MEDICARE, MEDICAID)
 PLAN_TYPES = ("hmo", "ppo", "epo", "pos", HDHP, MEDICARE, MEDICAID, "other")
@@ -184,7 +186,7 @@ COINSURANCE = only("cost_sharing", "coinsurance")
 COPAY = only("cost_sharing", "copay")
 
 FLOW: tuple[Question, ...] = (
-    Question("for_whom", Kind.CHOICE, (SELF, OTHER), unknown_value=None),
+    Question(OPENING, Kind.CHOICE, (SELF, OTHER), unknown_value=None),
     Question("patient_name", Kind.TEXT, when=only("for_whom", OTHER), maximum=40),
     Question("treatment", Kind.CHOICE, (*TREATMENTS, UNSURE), unknown_value=UNSURE),
     Question("insurer", Kind.TEXT),
@@ -306,6 +308,12 @@ class Flow:
     def applicable(self, answers: Answers) -> list[Question]:
         """The questions asked for these answers, in order."""
         return [q for q in self.questions if q.applies(answers)]
+
+    def counted(self, answers: Answers) -> list[str]:
+        """The ids of the questions that may still apply, as the user sees them numbered
+        ("Question n of total"): whom the case is for is not among them, the welcome's
+        buttons answer it."""
+        return [q.id for q in self.questions if q.id != OPENING and q.may_apply(answers)]
 
     # -- the walker: every form moves through its questions with these --
 

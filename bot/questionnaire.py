@@ -35,14 +35,15 @@ class Questionnaire(Mode):
         return {"progress": position, "header": "progress" if position else None}
 
     def question_buttons(self, question: Question) -> list[Button]:
-        position = progress(self.turn.flow, self.turn.case, question.id)
-        return [Button(BackFrom(question.id), "back")] if position and position[0] > 1 else []
+        values = self.turn.case.values()
+        first = next(q.id for q in self.turn.flow.questions if q.may_apply(values))
+        return [Button(BackFrom(question.id), "back")] if question.id != first else []
 
     def resume_button(self) -> Button:
-        position = self.progress()
-        if position is None:
+        if self.where() is None:
             return Button(Menu("summary"), "summary")
-        if not self.turn.case.answers:
+        position = self.progress()
+        if not self.turn.case.answers or position is None:  # (whom the case is for: unnumbered)
             return Button(Menu("continue"), "begin")
         n, total = position
         return Button(Menu("continue"), "resume", {"n": n, "total": total})

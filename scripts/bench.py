@@ -696,7 +696,8 @@ class SimUser:
         if message is None:
             raise RuntimeError(f"user {self.uid}: no question to answer")
         data = [d for row in message["reply_markup"]["inline_keyboard"] for d in _datas(row)]
-        for menu in ("m::begin", "m::continue", "m::summary"):
+        # The same figure sent twice in a row is asked about: the person meant it.
+        for menu in ("m::begin", "m::continue", "m::summary", "r:resent:yes"):
             if menu in data:
                 return self._press(update_id, message, menu)
         question = next((d.split(":")[1] for d in data if d[:2] in ("a:", "b:")), None)

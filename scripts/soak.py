@@ -244,8 +244,7 @@ BEGUN = {"for_whom": "self"}
 
 def begun_at(plan: list[Step]) -> int:
     """The question number "Let's begin" leads to: the plan's first question's."""
-    possible = [q.id for q in FLOW.questions if q.may_apply(BEGUN)]
-    return possible.index(plan[0].question) + 1
+    return FLOW.counted(BEGUN).index(plan[0].question) + 1
 
 
 def plan_for(user: int, seed: int) -> list[Step]:

@@ -34,7 +34,7 @@ def conversation(request, tmp_path):
 def asked_after(question: str, answers: dict) -> tuple[str, int, int]:
     """The question the flow asks after `question`, its number and how many may be asked."""
     flow = Flow()
-    ids = [q.id for q in flow.questions if q.may_apply(answers)]
+    ids = flow.counted(answers)
     following = ids[ids.index(question) + 1]
     return following, ids.index(following) + 1, len(ids)
 

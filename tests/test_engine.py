@@ -155,8 +155,10 @@ def test_progress_counts_the_questions_that_apply():
     chat = Chat()
     chat.send(Start())
     chat.send(Menu("continue"))  # not through the welcome's buttons: asked whom it is for
-    assert chat.last.context["progress"] == (1, len(FLOW.questions))  # every one may apply
+    assert chat.last.context["progress"] is None  # before the numbered questions
     walk_to(chat, "treatment", {})
+    assert chat.last.context["progress"] == progress_at("treatment", chat.answers())
+    assert chat.last.context["progress"][0] == 1  # the first numbered question
     chat.tap("iv_ketamine")
     answers = chat.answers()
     n, total = progress_at(chat.asking, answers)

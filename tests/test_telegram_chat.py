@@ -116,8 +116,8 @@ def asking(bot) -> str | None:
 def test_a_whole_conversation_reads_like_a_chat(bot):
     flow = Flow()
     begun = {"for_whom": "self"}  # Let's begin: the user's own case
-    n = [q.id for q in flow.questions if q.may_apply(begun)].index("treatment") + 1
-    total = sum(1 for q in flow.questions if q.may_apply(begun))
+    n = flow.counted(begun).index("treatment") + 1
+    total = len(flow.counted(begun))
 
     async def chat():
         welcome = await bot.send("/start")

@@ -181,7 +181,7 @@ def test_two_workers_on_one_database_lose_nothing_and_do_nothing_twice(postgres_
                 assert len(recent) == len(set(recent)) == STEPS + 1, user  # each applied once
                 # Each answer got its reply: the user was asked the next question.
                 asked = next(q.id for q in FLOW.applicable(saved) if q.id not in saved)
-                number = [q.id for q in FLOW.questions if q.may_apply(saved)].index(asked) + 1
+                number = FLOW.counted(saved).index(asked) + 1
                 assert f"Question {number} of" in fake.last_text(user), user
 
             # A reply is sent again only for an update applied before the kill and taken over

@@ -105,5 +105,5 @@ def say_at(chat: Chat, question: str, answers: dict[str, str]) -> None:
 
 def progress_at(question: str, answers: dict) -> tuple[int, int]:
     """(n, total) the flow gives `question`: its place among the questions that may apply."""
-    possible = [q.id for q in FLOW.questions if q.may_apply(answers)]
+    possible = FLOW.counted(answers)
     return possible.index(question) + 1, len(possible)
