@@ -91,7 +91,7 @@ class Conversation:
     def turn(
         self, key: str, event: Event, update_id: int | None = None, language: str | None = None
     ) -> Turn:
-        """Apply `event` to the user's saved case: save, then say what to show and schedule.
+        """Apply `event` to the user's saved case: save, then say what to show.
 
         `update_id` (Telegram's) makes a redelivered update harmless: one this process answered
         gets no second reply; one applied before a restart (its reply perhaps lost) is not
