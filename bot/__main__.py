@@ -28,13 +28,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bot import __version__, logs
-from bot.backends import Backend, open_backend
+from bot.backends import open_backend
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.documents import LETTERS
 from bot.flow import Flow
 from bot.languages import LANGUAGES
-from bot.postgres import PostgresUnavailable, is_postgres_url
+from bot.postgres import PostgresUnavailable
 from bot.render import Renderer
 from bot.store import DataDirLocked, Store
 
@@ -99,14 +99,14 @@ def main(argv: list[str] | None = None) -> int:
             args.answers, kind=args.kind, out=args.out, today=today, renderer=renderer
         )
     try:
-        backend = _open_backend(settings)
+        backend = open_backend(settings)
     except DataDirLocked as locked:
         message = renderer.message(
             "data_dir_locked", "text", data_dir=str(locked.data_dir), pid=locked.pid
         )
         print(message, file=sys.stderr)
         return 1
-    except StoreUnavailable as error:
+    except PostgresUnavailable as error:
         print(renderer.message("store_unavailable", "text", reason=str(error)), file=sys.stderr)
         return 1
     if not backend.shared:
@@ -143,20 +143,6 @@ def main(argv: list[str] | None = None) -> int:
     language = asked or os.environ.get("LC_ALL") or os.environ.get("LANG")
     TerminalChannel(conversation, renderer, language=language, chosen=asked is not None).run()
     return 0
-
-
-def _open_backend(settings: Settings) -> Backend:
-    """The stores the settings choose (DataDirLocked, StoreUnavailable if they cannot be used)."""
-    if settings.store_url and not is_postgres_url(settings.store_url):
-        raise StoreUnavailable("it must be a postgresql:// address")
-    try:
-        return open_backend(settings)
-    except PostgresUnavailable as error:
-        raise StoreUnavailable(str(error)) from error
-
-
-class StoreUnavailable(Exception):
-    """The shared store is configured but cannot be used."""
 
 
 def _remove_leftovers(store: Store, before: float) -> None:

@@ -76,10 +76,8 @@ def _data_dir(path: Path) -> tuple[bool, str, dict[str, Any]]:
 
 def _database(url: str) -> tuple[bool, str, dict[str, Any]]:
     """The shared store: reachable, its tables made, how many users, workers and updates."""
-    from bot.postgres import PostgresUnavailable, is_postgres_url, redacted, status
+    from bot.postgres import PostgresUnavailable, redacted, status
 
-    if not is_postgres_url(url):
-        return False, "database_unusable", {"url": url, "reason": "not a postgresql:// address"}
     try:
         found = status(url)
     except PostgresUnavailable as error:

@@ -29,6 +29,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bot import store
 from bot.store import _check_record, _serialise_record, validate_key
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 SCHEMES = ("postgresql://", "postgres://")
 LOCK_CLASS = 0x6B6362
 """The first key of this bot's advisory locks ("kcb"), the second is the process's."""
-CLAIM_LEASE = timedelta(minutes=5)
+CLAIM_LEASE = timedelta(seconds=store.CLAIM_LEASE)
 """How long a claimed reminder is left to its worker before another may take it."""
 CLAIM_BATCH = 200
 POOL_SIZE = 8
@@ -92,6 +93,8 @@ class Database:
     process's liveness lock (an advisory lock held on a connection of its own)."""
 
     def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
+        if not is_postgres_url(url):
+            raise PostgresUnavailable("it must be a postgresql:// address")
         try:
             import psycopg
             from psycopg_pool import ConnectionPool
