@@ -75,7 +75,7 @@ from bot.events import (
     command,
     decode,
 )
-from bot.flow import OTHER, SELF, UNKNOWN, YES_NO, Flow, Kind, Question
+from bot.flow import OPENING, OTHER, SELF, UNKNOWN, YES_NO, Flow, Kind, Question
 from bot.history import date_range, parse_month
 from bot.languages import ENGLISH, LANGUAGES, SPANISH, from_telegram, known
 from bot.modes import Mode
@@ -522,8 +522,8 @@ class Turn:
     def begin(self, whom: str) -> None:
         """The welcome's buttons: the questions begun for the user or for someone they help
         (the first question, whom the case is for, answered by the button pressed)."""
-        if FOR_WHOM in self.flow and FOR_WHOM not in self.case.answers:
-            self.record(self.flow[FOR_WHOM], whom)
+        if OPENING in self.flow and OPENING not in self.case.answers:
+            self.record(self.flow[OPENING], whom)
         self.mode.carry_on()
 
     def welcome(self) -> None:
@@ -943,8 +943,6 @@ class Turn:
             self.show("delete_cancelled")
 
 
-FOR_WHOM = "for_whom"
-"""The question whom a case is about ("self" or "other"): the welcome's buttons answer it."""
 RESENT = "resent"
 """What is confirmed when a typed answer looks like the previous one sent again."""
 RESENT_WINDOW = timedelta(minutes=10)
